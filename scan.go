@@ -1,0 +1,141 @@
+package shoal
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Catalog enumerates the databases, tables and partitions of a warehouse.
+// Implementations: warehouse (a directory tree), metastore (Hive Metastore
+// over Thrift) and hmsdb (the Metastore's backend database).
+type Catalog interface {
+	// Databases lists the databases, sorted by name.
+	Databases(ctx context.Context) ([]Database, error)
+	// Tables lists the tables of one database, sorted by name.
+	Tables(ctx context.Context, db string) ([]Table, error)
+	// Partitions streams the partitions of a table to fn, which may stop the
+	// listing by returning an error. An unpartitioned table yields no
+	// partitions.
+	Partitions(ctx context.Context, t *Table, fn func(Partition) error) error
+	// Close releases the catalog's connections.
+	Close() error
+}
+
+// FileSystem is the storage that holds table data. Implementations: localfs
+// and, later, hdfs and s3. Paths are the locations a Catalog returns.
+type FileSystem interface {
+	// List streams the entries directly inside dir to fn, in no particular
+	// order, without following into subdirectories. Directory entries have
+	// IsDir set. Returning an error from fn stops the listing.
+	List(ctx context.Context, dir string, fn func(FileInfo) error) error
+	// Stat describes one path.
+	Stat(ctx context.Context, path string) (FileInfo, error)
+	// Open opens a file for reading.
+	Open(ctx context.Context, path string) (io.ReadCloser, error)
+}
+
+// ScanState is the state of a scan run.
+type ScanState string
+
+// Scan states. A scan moves from queued to running and then to exactly one
+// of the final states.
+const (
+	ScanQueued    ScanState = "queued"
+	ScanRunning   ScanState = "running"
+	ScanSucceeded ScanState = "succeeded"
+	ScanFailed    ScanState = "failed"
+	ScanCancelled ScanState = "cancelled"
+)
+
+// Final reports whether the state is terminal.
+func (s ScanState) Final() bool {
+	return s == ScanSucceeded || s == ScanFailed || s == ScanCancelled
+}
+
+// Valid reports whether s is a known state.
+func (s ScanState) Valid() bool {
+	switch s {
+	case ScanQueued, ScanRunning, ScanSucceeded, ScanFailed, ScanCancelled:
+		return true
+	}
+	return false
+}
+
+// ScanProgress reports how far a scan is.
+type ScanProgress struct {
+	// PartitionsDone counts partitions (or unpartitioned tables) listed.
+	PartitionsDone int64
+	// PartitionsTotal is the number found so far; TotalKnown is true once
+	// enumeration has finished and the total no longer grows.
+	PartitionsTotal int64
+	TotalKnown      bool
+	TablesDone      int64
+	TablesTotal     int64
+	Files           int64
+	Bytes           int64
+	Errors          int64
+	// Rate is partitions per second since the start.
+	Rate float64
+	// ETA is the estimated time left; zero when unknown.
+	ETA time.Duration
+}
+
+// Totals are the warehouse-wide sums of a snapshot.
+type Totals struct {
+	Databases       int64
+	Tables          int64
+	Partitions      int64
+	Files           int64
+	Bytes           int64
+	Small           int64
+	Blocks          int64
+	NameNodeHeap    int64
+	FilesAfterMerge int64
+	ReducibleFiles  int64
+	ErrorPartitions int64
+	Histogram       Histogram
+}
+
+// Add adds the statistics of one table.
+func (t *Totals) Add(ts *TableStats) {
+	t.Tables++
+	t.Partitions += ts.Partitions
+	t.Files += ts.Files
+	t.Bytes += ts.Bytes
+	t.Small += ts.Small
+	t.Blocks += ts.Blocks
+	t.NameNodeHeap += ts.NameNodeHeap
+	t.FilesAfterMerge += ts.FilesAfterMerge
+	t.ReducibleFiles += ts.ReducibleFiles
+	t.ErrorPartitions += ts.ErrorPartitions
+	t.Histogram.Merge(&ts.Histogram)
+}
+
+// Scan is one scan run. A succeeded scan is a snapshot of the warehouse.
+type Scan struct {
+	ID         int64
+	Catalog    string // catalog URI, with any password removed
+	State      ScanState
+	CreatedAt  time.Time
+	StartedAt  time.Time // zero until running
+	FinishedAt time.Time // zero until final
+	Error      string
+	Thresholds Thresholds
+	Progress   ScanProgress
+	Totals     Totals
+	// JobID is the ID of the job that runs the scan, 0 for scans run
+	// directly (shoal scan).
+	JobID int64
+}
+
+// Duration returns how long the scan ran, or has run so far.
+func (s *Scan) Duration(now time.Time) time.Duration {
+	switch {
+	case s.StartedAt.IsZero():
+		return 0
+	case s.FinishedAt.IsZero():
+		return now.Sub(s.StartedAt)
+	}
+	return s.FinishedAt.Sub(s.StartedAt)
+}
