@@ -1,0 +1,403 @@
+// Package config defines Shoal's configuration file: its settings, their
+// defaults, strict YAML parsing, SHOAL_* environment overrides and
+// validation with errors that name the field.
+//
+// Loading order: DefaultConfig, then the YAML file (unknown fields are
+// errors), then environment variables, then command-line flags (applied by
+// the caller), then Validate.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/shoalhq/shoal"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Catalog is the warehouse to scan.
+	Catalog CatalogConfig `yaml:"catalog"`
+	// Store is where scans and snapshots are kept.
+	Store StoreConfig `yaml:"store"`
+	// Server is the HTTP API and dashboard.
+	Server ServerConfig `yaml:"server"`
+	// Worker runs jobs (scans).
+	Worker WorkerConfig `yaml:"worker"`
+	// Scan tunes scans.
+	Scan ScanConfig `yaml:"scan"`
+	// Policy holds the thresholds that define a small file.
+	Policy PolicyConfig `yaml:"policy"`
+	// Log configures logging.
+	Log LogConfig `yaml:"log"`
+}
+
+// CatalogConfig names the catalog.
+type CatalogConfig struct {
+	// URL of the catalog. Supported: warehouse:///abs/path (a Hive
+	// warehouse directory on local disk). Required by serve, worker and scan.
+	URL string `yaml:"url"`
+}
+
+// StoreConfig names the store.
+type StoreConfig struct {
+	// URL of the store: sqlite://relative/or/abs/path.db (default
+	// sqlite://shoal.db) or postgres://user:pass@host:port/db?sslmode=...
+	URL string `yaml:"url"`
+}
+
+// ServerConfig configures `shoal serve`.
+type ServerConfig struct {
+	// Addr is the listen address (default :8080).
+	Addr string `yaml:"addr"`
+	// EmbeddedWorker runs job workers inside serve (default true). Set it
+	// to false when `shoal worker` processes run the jobs.
+	EmbeddedWorker bool `yaml:"embedded_worker"`
+	// ReadHeaderTimeout bounds reading request headers (default 10s).
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	// ShutdownTimeout bounds the graceful shutdown (default 30s).
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// CORSOrigins lists origins allowed to call the API from a browser;
+	// empty (the default) sends no CORS headers.
+	CORSOrigins []string `yaml:"cors_origins"`
+}
+
+// WorkerConfig configures job workers.
+type WorkerConfig struct {
+	// Concurrency is how many jobs a worker process runs at once
+	// (default 2).
+	Concurrency int `yaml:"concurrency"`
+}
+
+// ScanConfig tunes scans.
+type ScanConfig struct {
+	// Concurrency is how many partitions a scan lists at once (default 8).
+	Concurrency int `yaml:"concurrency"`
+	// OpsPerSecond limits directory listings per second; 0 (the default)
+	// means unlimited. Use it to protect a NameNode.
+	OpsPerSecond float64 `yaml:"ops_per_second"`
+	// SniffFiles is how many files per partition have their first bytes
+	// read to detect the format (default 1; -1 disables).
+	SniffFiles int `yaml:"sniff_files"`
+	// Interval runs a scan periodically; 0 (the default) disables it.
+	Interval Duration `yaml:"interval"`
+	// KeepSnapshots is how many snapshots keep their partition statistics
+	// (default 10; 0 keeps all). Older snapshots keep table statistics for
+	// trends.
+	KeepSnapshots int `yaml:"keep_snapshots"`
+}
+
+// PolicyConfig holds the size thresholds.
+type PolicyConfig struct {
+	// SmallFileSize: files smaller than this are small (default 16MiB,
+	// like Hive's hive.merge.smallfiles.avgsize).
+	SmallFileSize Size `yaml:"small_file_size"`
+	// TargetFileSize is the size merged files aim for (default 128MiB).
+	TargetFileSize Size `yaml:"target_file_size"`
+	// BlockSize estimates blocks where the file system has none (default
+	// 128MiB, HDFS dfs.blocksize).
+	BlockSize Size `yaml:"block_size"`
+}
+
+// Thresholds returns the policy as shoal.Thresholds.
+func (p PolicyConfig) Thresholds() shoal.Thresholds {
+	return shoal.Thresholds{SmallFileSize: int64(p.SmallFileSize), TargetFileSize: int64(p.TargetFileSize), BlockSize: int64(p.BlockSize)}
+}
+
+// LogConfig configures logging.
+type LogConfig struct {
+	// Level is debug, info (default), warn or error.
+	Level string `yaml:"level"`
+	// Format is text (default) or json.
+	Format string `yaml:"format"`
+}
+
+// DefaultConfig returns the configuration with every default set.
+func DefaultConfig() Config {
+	th := shoal.DefaultThresholds
+	return Config{
+		Store: StoreConfig{URL: "sqlite://shoal.db"},
+		Server: ServerConfig{
+			Addr:              ":8080",
+			EmbeddedWorker:    true,
+			ReadHeaderTimeout: Duration(10 * time.Second),
+			ShutdownTimeout:   Duration(30 * time.Second),
+		},
+		Worker: WorkerConfig{Concurrency: 2},
+		Scan:   ScanConfig{Concurrency: 8, SniffFiles: 1, KeepSnapshots: 10},
+		Policy: PolicyConfig{SmallFileSize: Size(th.SmallFileSize), TargetFileSize: Size(th.TargetFileSize), BlockSize: Size(th.BlockSize)},
+		Log:    LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads the file at path (when path is not empty) over the defaults,
+// then applies the environment. It does not validate: callers apply flags
+// and then call Validate.
+func Load(path string, environ []string) (Config, error) {
+	cfg := DefaultConfig()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		if err := Parse(data, &cfg); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := ApplyEnv(&cfg, environ); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML strictly into cfg: unknown fields and a second
+// document are errors.
+func Parse(data []byte, cfg *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty file keeps the defaults
+		}
+		return fmt.Errorf("parse: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return errors.New("parse: the file must hold a single YAML document")
+	}
+	return nil
+}
+
+// EnvPrefix starts the name of every environment override.
+const EnvPrefix = "SHOAL_"
+
+// EnvVar is one environment variable that overrides a setting.
+type EnvVar struct {
+	Name  string // e.g. SHOAL_STORE_URL
+	Field string // e.g. store.url
+	field reflect.Value
+}
+
+// EnvVars lists every environment variable that overrides a field of cfg:
+// the YAML path in upper case with dots as underscores.
+func EnvVars(cfg *Config) []EnvVar {
+	var out []EnvVar
+	var walk func(v reflect.Value, path []string)
+	walk = func(v reflect.Value, path []string) {
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" {
+				continue
+			}
+			p := append(append([]string(nil), path...), tag)
+			fv := v.Field(i)
+			if fv.Kind() == reflect.Struct {
+				walk(fv, p)
+				continue
+			}
+			out = append(out, EnvVar{
+				Name:  EnvPrefix + strings.ToUpper(strings.Join(p, "_")),
+				Field: strings.Join(p, "."),
+				field: fv,
+			})
+		}
+	}
+	walk(reflect.ValueOf(cfg).Elem(), nil)
+	return out
+}
+
+// ApplyEnv sets the fields named by SHOAL_* variables in environ
+// ("KEY=value" strings, as from os.Environ). Unknown SHOAL_* names are
+// errors, so that a typo never goes unnoticed.
+func ApplyEnv(cfg *Config, environ []string) error {
+	vars := map[string]EnvVar{}
+	for _, ev := range EnvVars(cfg) {
+		vars[ev.Name] = ev
+	}
+	var errs []error
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, EnvPrefix) {
+			continue
+		}
+		ev, known := vars[name]
+		if !known {
+			if ignoredEnv[name] {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("environment %s: no such setting", name))
+			continue
+		}
+		if err := setField(ev.field, value); err != nil {
+			errs = append(errs, fmt.Errorf("environment %s (%s): %w", name, ev.Field, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ignoredEnv are SHOAL_* variables that are not settings: test switches.
+var ignoredEnv = map[string]bool{
+	"SHOAL_REQUIRE_INTEGRATION": true,
+	"SHOAL_REQUIRE_REALDATA":    true,
+	"SHOAL_TEST_POSTGRES":       true,
+	"SHOAL_TEST_MYSQL":          true,
+	"SHOAL_TEST_HDFS":           true,
+	"SHOAL_TEST_S3":             true,
+	"SHOAL_CONFIG":              true,
+	"SHOAL_VULNDB":              true,
+}
+
+func setField(f reflect.Value, s string) error {
+	switch p := f.Addr().Interface().(type) {
+	case *Size:
+		return p.Set(s)
+	case *Duration:
+		return p.Set(s)
+	case *string:
+		*p = s
+	case *bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", s)
+		}
+		*p = b
+	case *int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("want an integer, got %q", s)
+		}
+		*p = n
+	case *float64:
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("want a number, got %q", s)
+		}
+		*p = x
+	case *[]string:
+		*p = nil
+		for _, e := range strings.Split(s, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				*p = append(*p, e)
+			}
+		}
+	default:
+		return fmt.Errorf("unsupported setting type %s", f.Type())
+	}
+	return nil
+}
+
+// Validate checks every setting. Its errors name the field and the value.
+// requireCatalog is set by the commands that scan.
+func (c *Config) Validate(requireCatalog bool) error {
+	var errs []error
+	bad := func(field string, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if c.Catalog.URL == "" {
+		if requireCatalog {
+			bad("catalog.url", "is required (for example warehouse:///data/warehouse)")
+		}
+	} else if err := checkURL(c.Catalog.URL, "warehouse"); err != nil {
+		bad("catalog.url", "%v", err)
+	}
+	if c.Store.URL == "" {
+		bad("store.url", "is required")
+	} else if err := checkURL(c.Store.URL, "sqlite", "postgres", "postgresql"); err != nil {
+		bad("store.url", "%v", err)
+	}
+	if c.Server.Addr == "" {
+		bad("server.addr", "is required")
+	} else if i := strings.LastIndexByte(c.Server.Addr, ':'); i < 0 {
+		bad("server.addr", "%q is not host:port", c.Server.Addr)
+	} else if p, err := strconv.Atoi(c.Server.Addr[i+1:]); err != nil || p < 0 || p > 65535 {
+		bad("server.addr", "%q has no valid port", c.Server.Addr)
+	}
+	if c.Server.ReadHeaderTimeout <= 0 {
+		bad("server.read_header_timeout", "must be positive, got %s", c.Server.ReadHeaderTimeout)
+	}
+	if c.Server.ShutdownTimeout <= 0 {
+		bad("server.shutdown_timeout", "must be positive, got %s", c.Server.ShutdownTimeout)
+	}
+	for _, o := range c.Server.CORSOrigins {
+		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "") {
+			bad("server.cors_origins", "%q is not an origin such as https://shoal.example.com", o)
+		}
+	}
+	if c.Worker.Concurrency < 1 || c.Worker.Concurrency > 64 {
+		bad("worker.concurrency", "must be between 1 and 64, got %d", c.Worker.Concurrency)
+	}
+	if c.Scan.Concurrency < 1 || c.Scan.Concurrency > 1024 {
+		bad("scan.concurrency", "must be between 1 and 1024, got %d", c.Scan.Concurrency)
+	}
+	if c.Scan.OpsPerSecond < 0 {
+		bad("scan.ops_per_second", "must not be negative, got %g", c.Scan.OpsPerSecond)
+	}
+	if c.Scan.SniffFiles < -1 || c.Scan.SniffFiles == 0 {
+		bad("scan.sniff_files", "must be -1 (off) or at least 1, got %d", c.Scan.SniffFiles)
+	}
+	if c.Scan.Interval < 0 || (c.Scan.Interval > 0 && c.Scan.Interval < Duration(time.Minute)) {
+		bad("scan.interval", "must be 0 (off) or at least 1m, got %s", c.Scan.Interval)
+	}
+	if c.Scan.KeepSnapshots < 0 {
+		bad("scan.keep_snapshots", "must not be negative, got %d", c.Scan.KeepSnapshots)
+	}
+	for _, s := range []struct {
+		field string
+		v     Size
+	}{{"policy.small_file_size", c.Policy.SmallFileSize}, {"policy.target_file_size", c.Policy.TargetFileSize}, {"policy.block_size", c.Policy.BlockSize}} {
+		if s.v <= 0 {
+			bad(s.field, "must be positive, got %s", s.v)
+		}
+	}
+	if c.Policy.SmallFileSize > c.Policy.TargetFileSize {
+		bad("policy.small_file_size", "%s must not exceed policy.target_file_size %s", c.Policy.SmallFileSize, c.Policy.TargetFileSize)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "must be text or json, got %q", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func checkURL(s string, schemes ...string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", redact(s), err)
+	}
+	for _, sc := range schemes {
+		if u.Scheme == sc {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q: scheme must be one of %s", redact(s), strings.Join(schemes, ", "))
+}
+
+// redact removes a password from a URL for messages.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
+// Redact removes any password from a URL, for logs and the API.
+func Redact(s string) string { return redact(s) }
