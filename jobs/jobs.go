@@ -1,0 +1,333 @@
+// Package jobs runs Shoal's durable jobs on River: scans now, merges later.
+//
+// A Client wraps a River client on the store's database (SQLite or
+// PostgreSQL). `shoal serve` runs one with workers embedded; `shoal worker`
+// runs workers alone; a client with no workers only enqueues. Progress is
+// written to the store by the job, so every process sees it.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	// The SQLite driver, registered as "sqlite".
+	_ "modernc.org/sqlite"
+
+	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/scan"
+)
+
+// ScannerFactory opens a scanner over a catalog URI. The closer releases
+// the catalog when the scan ends.
+type ScannerFactory func(ctx context.Context, catalogURI string) (*scan.Scanner, io.Closer, error)
+
+// Config configures a Client.
+type Config struct {
+	Store       shoal.Store
+	OpenScanner ScannerFactory
+	// Workers is how many jobs this process runs at once; 0 makes an
+	// insert-only client.
+	Workers int
+	// Catalog and Thresholds are used by periodic scans.
+	Catalog    string
+	Thresholds shoal.Thresholds
+	// ScanInterval enqueues a scan periodically; 0 disables it.
+	ScanInterval time.Duration
+	// KeepSnapshots prunes partition statistics of older snapshots after
+	// each scan; 0 keeps all.
+	KeepSnapshots int
+	Logger        *slog.Logger
+}
+
+// Client enqueues, cancels and (with workers) runs jobs.
+type Client struct {
+	cfg     Config
+	insert  func(ctx context.Context, args river.JobArgs) (*rivertype.JobInsertResult, error)
+	cancel  func(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	start   func(ctx context.Context) error
+	stop    func(ctx context.Context) error
+	migrate func(ctx context.Context) error
+	closeDB func() error
+}
+
+// queueScans is the River queue of scan jobs.
+const queueScans = "scans"
+
+// ScanArgs are the arguments of a scan job. ScanID 0 (periodic scans)
+// creates the scan record when the job starts.
+type ScanArgs struct {
+	ScanID int64 `json:"scan_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ScanArgs) Kind() string { return "scan" }
+
+// InsertOpts puts scans on their queue and retries a scan at most 3 times.
+func (ScanArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueScans, MaxAttempts: 3}
+}
+
+func riverConfig(cfg Config, w *scanWorker) *river.Config {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, w)
+	rc := &river.Config{
+		Workers:    workers,
+		JobTimeout: -1, // scans of big warehouses take hours
+		Logger:     cfg.Logger,
+	}
+	if cfg.Workers > 0 {
+		rc.Queues = map[string]river.QueueConfig{
+			queueScans:         {MaxWorkers: cfg.Workers},
+			river.QueueDefault: {MaxWorkers: 1},
+		}
+		if cfg.ScanInterval > 0 {
+			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
+				river.PeriodicInterval(cfg.ScanInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return ScanArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "scan", RunOnStart: false},
+			)}
+		}
+	}
+	return rc
+}
+
+func (cfg *Config) check() error {
+	if cfg.Store == nil {
+		return errors.New("jobs: a store is required")
+	}
+	if cfg.Workers > 0 && cfg.OpenScanner == nil {
+		return errors.New("jobs: workers need a scanner factory")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// NewSQLite returns a client on the SQLite database at path. River gets its
+// own connection, as its driver requires one connection at a time; the
+// store keeps its own pool for concurrent reads.
+func NewSQLite(path string, cfg Config) (*Client, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return nil, fmt.Errorf("open job database: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	driver := riversqlite.New(db)
+	w := &scanWorker{cfg: cfg}
+	rc, err := river.NewClient(driver, riverConfig(cfg, w))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("new job client: %w", err)
+	}
+	return &Client{
+		cfg:    cfg,
+		insert: func(ctx context.Context, a river.JobArgs) (*rivertype.JobInsertResult, error) { return rc.Insert(ctx, a, nil) },
+		cancel: rc.JobCancel,
+		start:  rc.Start,
+		stop:   rc.Stop,
+		migrate: func(ctx context.Context) error {
+			m, err := rivermigrate.New(driver, nil)
+			if err != nil {
+				return err
+			}
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			return err
+		},
+		closeDB: db.Close,
+	}, nil
+}
+
+// NewPostgres returns a client on a PostgreSQL pool, usually the store's.
+func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Client, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	driver := riverpgxv5.New(pool)
+	w := &scanWorker{cfg: cfg}
+	rc, err := river.NewClient[pgx.Tx](driver, riverConfig(cfg, w))
+	if err != nil {
+		return nil, fmt.Errorf("new job client: %w", err)
+	}
+	return &Client{
+		cfg:    cfg,
+		insert: func(ctx context.Context, a river.JobArgs) (*rivertype.JobInsertResult, error) { return rc.Insert(ctx, a, nil) },
+		cancel: rc.JobCancel,
+		start:  rc.Start,
+		stop:   rc.Stop,
+		migrate: func(ctx context.Context) error {
+			m, err := rivermigrate.New(driver, nil)
+			if err != nil {
+				return err
+			}
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			return err
+		},
+		closeDB: func() error { return nil },
+	}, nil
+}
+
+// Migrate creates or upgrades River's tables.
+func (c *Client) Migrate(ctx context.Context) error {
+	if err := c.migrate(ctx); err != nil {
+		return fmt.Errorf("migrate job tables: %w", err)
+	}
+	return nil
+}
+
+// Start starts the workers; it does nothing for an insert-only client.
+func (c *Client) Start(ctx context.Context) error {
+	if c.cfg.Workers == 0 {
+		return nil
+	}
+	return c.start(ctx)
+}
+
+// Stop stops the workers, letting running jobs finish until ctx ends, and
+// closes the client's own connection.
+func (c *Client) Stop(ctx context.Context) error {
+	var err error
+	if c.cfg.Workers > 0 {
+		err = c.stop(ctx)
+	}
+	return errors.Join(err, c.closeDB())
+}
+
+// StartScan records a queued scan of catalog and enqueues its job. It
+// returns ECONFLICT while another scan is queued or running.
+func (c *Client) StartScan(ctx context.Context, catalog string, th shoal.Thresholds) (*shoal.Scan, error) {
+	if err := th.Validate(); err != nil {
+		return nil, err
+	}
+	for _, state := range []shoal.ScanState{shoal.ScanRunning, shoal.ScanQueued} {
+		active, _, err := c.cfg.Store.ListScans(ctx, shoal.ScanFilter{State: state, Limit: 1})
+		if err != nil {
+			return nil, fmt.Errorf("list active scans: %w", err)
+		}
+		if len(active) > 0 {
+			return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d is already %s", active[0].ID, state)
+		}
+	}
+	s := &shoal.Scan{Catalog: catalog, State: shoal.ScanQueued, Thresholds: th}
+	if err := c.cfg.Store.CreateScan(ctx, s); err != nil {
+		return nil, fmt.Errorf("create scan: %w", err)
+	}
+	res, err := c.insert(ctx, ScanArgs{ScanID: s.ID})
+	if err != nil {
+		msg := "enqueue: " + err.Error()
+		failed := shoal.ScanFailed
+		_, _ = c.cfg.Store.UpdateScan(context.WithoutCancel(ctx), s.ID, shoal.ScanUpdate{State: &failed, Error: &msg})
+		return nil, fmt.Errorf("enqueue scan %d: %w", s.ID, err)
+	}
+	return c.cfg.Store.UpdateScan(ctx, s.ID, shoal.ScanUpdate{JobID: &res.Job.ID})
+}
+
+// CancelScan cancels a queued or running scan. A running scan stops at its
+// next partition and is marked cancelled by its worker; a queued one is
+// marked cancelled here.
+func (c *Client) CancelScan(ctx context.Context, id int64) (*shoal.Scan, error) {
+	s, err := c.cfg.Store.GetScan(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.State.Final() {
+		return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d is already %s", id, s.State)
+	}
+	if s.JobID != 0 {
+		if _, err := c.cancel(ctx, s.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+			return nil, fmt.Errorf("cancel job %d: %w", s.JobID, err)
+		}
+	}
+	if s.State == shoal.ScanQueued {
+		cancelled := shoal.ScanCancelled
+		now := time.Now()
+		msg := "cancelled before it started"
+		s, err = c.cfg.Store.UpdateScan(ctx, id, shoal.ScanUpdate{State: &cancelled, FinishedAt: &now, Error: &msg})
+		if shoal.ErrorCode(err) == shoal.ECONFLICT {
+			return c.cfg.Store.GetScan(ctx, id) // it finished meanwhile
+		}
+		return s, err
+	}
+	return s, nil
+}
+
+// scanWorker runs scan jobs.
+type scanWorker struct {
+	river.WorkerDefaults[ScanArgs]
+	cfg Config
+}
+
+// Work runs one scan job.
+func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
+	id := job.Args.ScanID
+	if id == 0 { // a periodic scan
+		s := &shoal.Scan{Catalog: w.cfg.Catalog, State: shoal.ScanQueued, Thresholds: w.cfg.Thresholds, JobID: job.ID}
+		if err := w.cfg.Store.CreateScan(ctx, s); err != nil {
+			return fmt.Errorf("create periodic scan: %w", err)
+		}
+		id = s.ID
+	}
+	rec, err := w.cfg.Store.GetScan(ctx, id)
+	if err != nil {
+		if shoal.ErrorCode(err) == shoal.ENOTFOUND {
+			return river.JobCancel(err)
+		}
+		return err
+	}
+	if rec.State.Final() {
+		return nil // cancelled while queued, or finished by an earlier attempt
+	}
+	if rec.State == shoal.ScanRunning {
+		// An earlier attempt died mid-scan: drop its partial statistics.
+		if err := w.cfg.Store.DeleteSnapshot(ctx, id); err != nil {
+			return fmt.Errorf("drop partial snapshot of scan %d: %w", id, err)
+		}
+	}
+	sc, closer, err := w.cfg.OpenScanner(ctx, rec.Catalog)
+	if err != nil {
+		msg := "open catalog: " + err.Error()
+		failed := shoal.ScanFailed
+		now := time.Now()
+		_, _ = w.cfg.Store.UpdateScan(context.WithoutCancel(ctx), id, shoal.ScanUpdate{State: &failed, FinishedAt: &now, Error: &msg})
+		return river.JobCancel(fmt.Errorf("open catalog %s: %w", rec.Catalog, err))
+	}
+	defer closer.Close()
+	log := w.cfg.Logger.With("scan_id", id, "job_id", job.ID)
+	log.Info("scan started", "catalog", rec.Catalog)
+	done, err := scan.Execute(ctx, w.cfg.Store, sc, id)
+	switch {
+	case errors.Is(err, context.Canceled):
+		log.Info("scan cancelled")
+		return river.JobCancel(err)
+	case err != nil:
+		log.Error("scan failed", "err", err)
+		// The scan row is final (failed); a retry would only repeat it.
+		return river.JobCancel(err)
+	}
+	log.Info("scan finished", "tables", done.Totals.Tables, "partitions", done.Totals.Partitions,
+		"files", done.Totals.Files, "small_files", done.Totals.Small, "duration", done.Duration(time.Now()))
+	if w.cfg.KeepSnapshots > 0 {
+		if n, err := w.cfg.Store.PruneSnapshots(ctx, w.cfg.KeepSnapshots); err != nil {
+			log.Warn("prune snapshots", "err", err)
+		} else if n > 0 {
+			log.Info("pruned old snapshots", "count", n)
+		}
+	}
+	return nil
+}
