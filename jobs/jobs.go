@@ -137,8 +137,10 @@ func NewSQLite(path string, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("new job client: %w", err)
 	}
 	return &Client{
-		cfg:    cfg,
-		insert: func(ctx context.Context, a river.JobArgs) (*rivertype.JobInsertResult, error) { return rc.Insert(ctx, a, nil) },
+		cfg: cfg,
+		insert: func(ctx context.Context, a river.JobArgs) (*rivertype.JobInsertResult, error) {
+			return rc.Insert(ctx, a, nil)
+		},
 		cancel: rc.JobCancel,
 		start:  rc.Start,
 		stop:   rc.Stop,
@@ -166,8 +168,10 @@ func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("new job client: %w", err)
 	}
 	return &Client{
-		cfg:    cfg,
-		insert: func(ctx context.Context, a river.JobArgs) (*rivertype.JobInsertResult, error) { return rc.Insert(ctx, a, nil) },
+		cfg: cfg,
+		insert: func(ctx context.Context, a river.JobArgs) (*rivertype.JobInsertResult, error) {
+			return rc.Insert(ctx, a, nil)
+		},
 		cancel: rc.JobCancel,
 		start:  rc.Start,
 		stop:   rc.Stop,

@@ -218,7 +218,7 @@ type DatabaseStats struct {
 	Partitions        int64   `json:"partitions"`
 	ReducibleFiles    int64   `json:"reducible_files"`
 	SmallFiles        int64   `json:"small_files"`
-	SmallRatio        float32 `json:"small_ratio"`
+	SmallRatio        float64 `json:"small_ratio"`
 	Tables            int64   `json:"tables"`
 }
 
@@ -269,7 +269,7 @@ type PartitionStats struct {
 	OldestMtime       *time.Time `json:"oldest_mtime,omitempty"`
 	ReducibleFiles    int64      `json:"reducible_files"`
 	SmallFiles        int64      `json:"small_files"`
-	SmallRatio        float32    `json:"small_ratio"`
+	SmallRatio        float64    `json:"small_ratio"`
 
 	// Spec Hive partition name, k1=v1/k2=v2; empty for an unpartitioned table.
 	Spec  string `json:"spec"`
@@ -282,16 +282,16 @@ type Progress struct {
 	Errors int64 `json:"errors"`
 
 	// EtaSeconds Estimated seconds left
-	EtaSeconds      *float32 `json:"eta_seconds,omitempty"`
+	EtaSeconds      *float64 `json:"eta_seconds,omitempty"`
 	Files           int64    `json:"files"`
 	PartitionsDone  int64    `json:"partitions_done"`
 	PartitionsTotal int64    `json:"partitions_total"`
 
 	// Percent 0 to 100.
-	Percent float32 `json:"percent"`
+	Percent float64 `json:"percent"`
 
 	// Rate Partitions per second.
-	Rate        float32 `json:"rate"`
+	Rate        float64 `json:"rate"`
 	TablesDone  int64   `json:"tables_done"`
 	TablesTotal int64   `json:"tables_total"`
 
@@ -304,7 +304,7 @@ type Scan struct {
 	// Catalog Catalog URI without credentials.
 	Catalog         string     `json:"catalog"`
 	CreatedAt       time.Time  `json:"created_at"`
-	DurationSeconds float32    `json:"duration_seconds"`
+	DurationSeconds float64    `json:"duration_seconds"`
 	Error           *string    `json:"error,omitempty"`
 	FinishedAt      *time.Time `json:"finished_at,omitempty"`
 	Id              int64      `json:"id"`
@@ -367,7 +367,7 @@ type TableStats struct {
 	Partitions     int64   `json:"partitions"`
 	ReducibleFiles int64   `json:"reducible_files"`
 	SmallFiles     int64   `json:"small_files"`
-	SmallRatio     float32 `json:"small_ratio"`
+	SmallRatio     float64 `json:"small_ratio"`
 	Table          string  `json:"table"`
 	Transactional  bool    `json:"transactional"`
 }
@@ -401,7 +401,7 @@ type Totals struct {
 	Partitions        int64     `json:"partitions"`
 	ReducibleFiles    int64     `json:"reducible_files"`
 	SmallFiles        int64     `json:"small_files"`
-	SmallRatio        float32   `json:"small_ratio"`
+	SmallRatio        float64   `json:"small_ratio"`
 	Tables            int64     `json:"tables"`
 }
 
@@ -2214,55 +2214,55 @@ func (sh *strictHandler) GetTrend(w http.ResponseWriter, r *http.Request, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FvvbttGEn+VAe+AS1BGkpW0QB30Q9I2ba7B1Vf70A91Kq3IkbgNucvsLmWrhoF7h3vDe5LDzvKvSEmk",
-	"LRdJL58sk/tnduY3f3d44wUySaVAYbR3euOlTLEEDSr67xtm2IJptL+58E69lJnI8z3BEvROvbB47XsK",
-	"32dcYeidGpWh7+kgwoTZeQm7foNiZSLvdPr5F75nNqmdq43iYuXd3vreG55wY4eGqAPFU8Ol3euMrRA0",
-	"/x19+HwCiw2EuGRZbEae74h5n6HaVNTEtMzW1jzJEu/0ZDKZ+F7CRf5vSQUXBleoiIwfl0uNpjzq1urS",
-	"vW0sX6w36V5PxJtvlZKOlc2z2XeQMmW4faDhKpIaIebacLGCJeMxhrvOiW7NOiX57gspY2TC7a5CVO2N",
-	"z6UyEHKFgX3wHOb29bzGXVhKBQkaxQPtw5zZt/bR3O4+30WTpN3qJKGwnPnFYzrwfCLCe9sl/LOCCZay",
-	"Nr0vxAa0pfkdbmCRGZhXXNtJjZ3QIOavCpfeqfeXcQX2sXurx3bfH3CTE2Oi84CJ19/sQDwP92J9KVXC",
-	"jMPBF8+8g5Cr9mqe+iJC0IKlOpIGjASFLHwOJkIQeIXagM6CADHEEHTABFxFKEAm3JjdsLEDZ0T/PehF",
-	"poKoTe/XTOMTLjQKzQ1fI+hs4WQMcunoZgmCVBXmQacY7KTV7TPMjFywRbzLUhl6dx8zdWsn61QKjaTP",
-	"pNn2RyCFQUHQZWka84DZ441/05YzNz1B6FajXbbxD6TvIzpiPrxumt9wTXunSqaoDHfUcYNJ88e+3Yu1",
-	"zg0z2rstD8+UYhuP9nXY6YJMB0wqLv9Sg50jpTICcvEbBsYu39y/dZjFxrgfB/f2vSWPe4912LjZFrV7",
-	"IWSIswhZOhuyfWWcek5QGGYBX8Q4G0K5Tlgc32GGstisHVlkycK9JwXRdxEwcbFcoMGCQhx+LsIm4U2i",
-	"urneZlAXfkpdbOImkCF2uV60RomLNYt56IOQZraUmQh9CKRYxjwwPmSCrRmP7ZncCJ6kMSYoDIY+WFYo",
-	"weKR57fBk6DWbNUFrC3GEXnV+K6DvcplUbnTTLwT8ko4Pr/PKCKRyrpYtlaWiwavTf7ns9XvPLVsxvcZ",
-	"igAtAy1Hg/xHwq8x7PDKvvc910auFEva7HvFY4RAZsJokAIYLO0qEMvV1PqimJg7fQaLLHiHRp/mP2AC",
-	"XAOJEDIRoroUJ/ADf+kX7zk8Ovnvv/8znT62A23Yp2GpZALTXx99+Rl/DFlqPeH010cnE/sv4cMHJsJL",
-	"kS8xfWqnPoPv+Ev7HBKpcHQpStPTT1MSdv3aDZ8+I4dY+2/bLpbByzGscBUJHcMM+56RhsXHMNnFUl0I",
-	"3SK6xQK2Xs2sMHvSPMTWhrXkpIVgLExCE70/RxsKR6owJJBZHFoVh4ULwF0E1VpwiLGlsTO2NKhmCapV",
-	"39MvS3Xfh5PcKNz6XlRX031TKn2+9b1YuhClk28Jux4irwRDzsSgGXzQ8Lu7YhcpzxLDk+ZmITP4hJ52",
-	"iFnG4R1mfShe3MbUbdB/byPyCvGWpT68O/lqfTJ+N/1qPX0OmKRmQ2keE5CJciyGQH69UyNMEW/vd3O1",
-	"IkERhROZNSCWyB8WMJS2pYaqJiRreN4VX7R1tS3OuqZ1GkElVwr1PUNXLGsFfQYbNtMYSBE6M7vQKIzL",
-	"A/MQYeSdiiyOtxOKb7XhCTM2c3TTIcalqfaowDQEmFXQNwulwOGz+jsr30tRBXnG1TzbxEYIJ5PJqOs4",
-	"ihnsKjKVNZgUVc6TzvkuwB1yvHzGkKPR2JkL8dpVAZUhSBEg4BpVrX4EEdOwQBRAgWyN/HpFqK6U2/Lq",
-	"kEWTmOb5t87WVtuyRkVcr0TWpT3nARMdwTszLJarrloDvYB//fQarriJZGYgUBiiMJzFutNUBQot5GfO",
-	"ufaz6WFGdkbU1awFijLM6IgXBNfRwD17x3ZpzeLsjSmLcdY5GKaGMkGbXGv2VtACRuEfEoIjhTqScXiQ",
-	"totqZIH8w3PcqG04U7BaIKaguiH2Dnk2aK2xtKRlF1iPEewT6DtC/DsH7YdD9UpMtXzyfYYZUlEzE8IK",
-	"3ffK2qLVa6pEE3NFgHG8I18saqi1hfOywPELAA2/3wjyGrWHTjKzJGFq05ZdUWvtLbX7gHUPuqiEeQx4",
-	"0UIfUx5ZI/jDyiFng0t6nzLF/5u8T14J7Hb/tRSq64Juu1K8L2HTz2FyIDf72ArNnSwzignN6F7S2ZsD",
-	"MWxHYtmVUdYlsb3JParVO5LP46SbLctzKAO9aERdWzloLIN3lQo1ofbSvqRyK2TaQkoC5hki0ETdE18V",
-	"r3Zt9YqKvzQOFZiICTAR18AUuqc9dzJMrdDs3YruT+2ZiMVhXndmPLF61GubbVe2fbouMvwGqzvFVMYN",
-	"HSLSD+jfBtUgPkyXdzcX9ukqbwDKK7Qc4z4vB/UfbQkVirCtYXsDvYGxtd3hTHJhOhO4flXR3ZfhteXb",
-	"kfCA1P0hb80/bI0alN0M1b+dOU4z2DisLHe97rYUcLGUHb1dkWQxLLkINd1/Lvl14XBzD8gFUGx5xRRG",
-	"MtOoR3BhffCLs9egUa1Rg4nwUthjaXhU5MX6cdHHU86kHewTbZjh2vCApm7ARiGjS3EpvqUiJSkwWDcP",
-	"fz//8R/gjkGVO2AwD2SIc1qLwTy/Cp+P4CULgXqCLkXVkUjDFjLkqGGFBp5NJrTReUWBnWNfK2QhSFF1",
-	"UZ06WgMmYMXXKGCxgXkuvLkPUrlz72mv4saeomiyomvlmAconE3J+4xepCyI8Ml0NCFbwI21BblgXpy9",
-	"9nxvjUo7cZ2MJm6YTFGwlHun3tPRZPSUYGQiguO44cBXrj3RWgQKc1+H3qn3hmvzTc1w1zs4f+m2ZNWQ",
-	"cd6Bdvt2q71pOpkcrbmp0arU0eNUUm+FYhk5otDF9SPuWryktuyd8j1d1He8M1RPCtaBzhJt8ctKNJB/",
-	"W2lSYKo5vLXTx00DtZPbZ3Ulvxu7/cMjXQtcj5G1PtMeo5v9ln2Wp9bOHgNdG2+fFV0r7YNirtmZ0dVY",
-	"BylbUbNKJfX74+5CpvW2XhYoqbUznJGM8RAAyezuxd45jWjBrrOJMq+C92yDrYr4H5usy5r8XjETb+8v",
-	"YbuRW8svmnGXXOmGRElGb23EI3XHNeU/M8xsOuqcy29yMYKf0GRKaHg2+RKuIh5b9ypNhMqN4eTZMgyt",
-	"o8or9TaNbeLj3DBFAPFazJ4eldldjLYpd06jJfn+jKbTFEzKo49AiiVfZQpDqG57ttleKtL4hoe3O7Xp",
-	"Oyx4NcyE13rEHxzVuxh9HA5/h8bFSBTj2ICMGw31e7C9nB27OyHKUnKcNzn8Nb3/qJkMlJ867NFpwAb/",
-	"qM39ue+4A6yt2bTzYfbjOv9oh55XV1s70Z4P+RBDxIK2LlFQzaywAIUDfQ7z4ufcmkeRxTEscCkV0jiy",
-	"yU6EeTB/BNv/c5n8mJKog0FlVY7Z6dQvarWWuwWTWz0+1ywwUMa/LqTu/tKiVkQf8K3FkOi1a9eyON8P",
-	"HcU91q7l7vq9z5809q1ukfcGRA6YR4h5aZ2mLvj00RaGPix5bNA6bJu8p2zFBTPuJmanroxvClTejm/o",
-	"0V4vfpFf/gxTnvLTxh5Cczv0gf0fYCrrV/vdjiu/FryvXH8U+VJ/07Uiz1DJ9U2q6Vj3yKwfVJ6f0vU/",
-	"Z7peh3i17l2Nl8K8TXCnpaK7iRaytz5RsIH4nKia+xTL0ML26LIg9zkspImKYiQ1BzSKs8f29l1rlc3c",
-	"QxZqG6s8h04lF0a7b11tKgyPiu+Rn04eP8wX3w9qpEnSHTimix3tg+s3cWHq/XH8ipList5Ulu39NjRs",
-	"nlHiqAvJdmFU6wKcmYq9U2/MUj5en5ARyGfc1D8sdrasVnjS3u3b2/8FAAD//w==",
+	"7FvvbttGEn+VAe+AS1BGkpW0QBX0Q9I2ba7B1Vf70A91Kq3IkbgNucvsLmWrhoF7h3vDe5LDzvKvREmk",
+	"JRdJL58sk/tnduY3f3d46wUySaVAYbQ3ufVSpliCBhX99w0zbM402t9ceBMvZSbyfE+wBL2JFxavfU/h",
+	"+4wrDL2JURn6ng4iTJidl7CbNyiWJvIm48+/8D2zTu1cbRQXS+/uzvfe8IQbOzREHSieGi7tXudsiaD5",
+	"7+jD5yOYryHEBctiM/B8R8z7DNW6oiamZTa25kmWeJOz0WjkewkX+b8lFVwYXKIiMn5cLDSa8qgbq0v3",
+	"trF8sd6ofT0Rr79VSjpWNs9m30HKlOH2gYbrSGqEmGvDxRIWjMcY7jonujXrlOS7z6WMkQm3uwpRbW98",
+	"IZWBkCsM7IPnMLOvZzXuwkIqSNAoHmgfZsy+tY9mdvfZLpok7VYnCYXlzC8e04HnExHe2zbhnxdMsJRt",
+	"0/tCrEFbmt/hGuaZgVnFtZ3U2AkNYv6qcOFNvL8MK7AP3Vs9tPv+gOucGBNdBEy8/mYH4nm4F+sLqRJm",
+	"HA6+eOYdhFy1V/PUlxGCFizVkTRgJChk4XMwEYLAa9QGdBYEiCGGoAMm4DpCATLhxuyGjR04JfqPoBeZ",
+	"CqJter9mGp9woVFobvgKQWdzJ2OQC0c3SxCkqjAPOsVgJ61un35m5JLN412WytC7Y8zUnZ2sUyk0kj6T",
+	"ZtsfgRQGBUGXpWnMA2aPN/xNW87cdgShW4122cQ/kL4P6Ij58LppfsM17Z0qmaIy3FHHDSbNH/t2L9a6",
+	"MMxo7648PFOKrT3a12GnDTItMKm4/EsNdo6UygjI+W8YGLt8c/+tw8zXxv04uLfvLXjceazDxu2mqN0L",
+	"IUOcRsjSaZ/tK+PUcYLCMAv4PMZpH8p1wuL4HjOUxWZjRigzpxn5FJElczeDVEbfR+TE13KBBlMKAfm5",
+	"UJtHaZLZLodtlrUhqtTOJpICGWKbM0ZrprhYsZiHPghppguZidCHQIpFzAPjQybYivHYnsmN4EkaY4LC",
+	"YOiDZYUSLB54/jacEtSaLdugtsE4Iq8a33awV7ksKgebiXdCXgvH5/cZxShSWafLVspy0eCNyf98tvyd",
+	"p5bN+D5DEaBloOVokP9I+A2GLX7a977n2silYsk2+17xGCGQmTAapAAGC7sKxHI5tt4pJuaOn8E8C96h",
+	"0ZP8B4yAayARQiZCVFfiDH7gL/3iPYdHZ//993/G48d2oA0ENSyUTGD866MvP+OPIUutbxz/+uhsZP8l",
+	"fPjARHgl8iXGT+3UZ/Adf2mfQyIVDq5EaYy66U7Cbl674eNn5CJr/21ayjKcOYVdrmKjUxhm3zPSsPgU",
+	"RrxYqg2hG0RvsYCtllMrzI4097G+YS1d2UIwFiahid6fozUFKFVgEsgsDq2Kw9yF5C6m2lqwj/mlsVO2",
+	"MKimCapl19MvSnXfh5PcKNz5XlRX031TKn2+871YuqCllW8Ju+kjrwRDzkSvGbzX8Ps7Zxc7TxPDk+Zm",
+	"ITP4hJ62iFnG4T1mfbh+3cbd22rwvY3aKx2wTPbh3dlXq7Phu/FXq/FzwCQ1a0oFmYBMlGMxBPL0rTpi",
+	"iph8v+OrFRKKSJ3IrEGz1IV+IURpbWo4a4K0hvBdEce29m4LuK57rWZRyaVCfWR4i2U9octgw6YaAylC",
+	"Z3jnGoVxuWIeNAy8icjieDPp+FYbnjBjs0s3HWJcmEoE++DVB7xVYDgNpcD+s7o7NN9LUQV5ntY87chG",
+	"EWej0aDbARUz2FasKms5Kaqcbx1XdIFyHxbkM/ocn8ZOXai4XW9QGYIUAQKuUNUqUxAxDXNEARQQ13S8",
+	"Xmuqq/KmTFvk1SSmef6Ns20re1n9IjlUYm3TuYuAiZYkgBkWy2VbFYNewL9+eg3X3EQyMxAoDFEYzmLd",
+	"auAChVZRps5Jd/MNYUbWSdSVswNMygCmJRIRXEc9qegcNaY1y7U3Wi3GWSdjmOrLFm1yzdpbrQsYBZZI",
+	"mI4U6kjG4UHaLquRhS4cnuNGbQKcwuACQwXVDSC0SLhBa42lJS274HuKNILUoCV5uHc6cDgJqMRUy1Tf",
+	"Z5ghFVAzIazQfa+sY1pNp6o3MVcEGMc7MtGiXltbOC84nL600IgfGuFjo6rRSmaWJEytt2VX1HU7S+0Y",
+	"sO5BF5VLTwEvWuhjylBrBH9Y2em0d/nwUw76f5NRymuB7e6/loq1XQZuVqX3JX76OYwO5Hgff1G7lYlG",
+	"MaEZ3Yo6C3Qgzm1JWdty1bpsNjc5ojK+I609TSK7ZYsO5baXjThsI7uNZfCuUqom+F7al1TahUxbkEnA",
+	"PPcEmqg7Iq7i1a6tXlGhmcahAhMxASbiGphC97TjToapJZq9W9HtrT0TsTjMa9yMJ1azOm2z6dw2T9dG",
+	"ht9gdauYykiiRUT6AT1er+rGh+kE7+fUPl0kHnWRWOHnFLeJOcz/aNuoUITbOrc3GOwZf9sdziUXpjXJ",
+	"61aB3X05X1t+O1rukd4/5C3+h61jvTKgvhq5Mw9qhh+HleW+l+2WAi4WsqXXLJIshgUXoabb1wW/KVxw",
+	"7hO5AIo/r5nCSGYa9QAurVd+cf4aNKoVajARXgl7LA2PitxZPy76isqZtIN9og0zXBse0NQ12LhkcCWu",
+	"xLdU2iQFBuv44e8XP/4D3DGo3gcMZoEMcUZrMZjlF/GzAbxkIVCP0pWoOiRp2FyGHDUs0cCz0Yg2uqgo",
+	"sHPsa4UsBCmqrq6JozVgApZ8hQLma5jlwpv5IJU79552L27sKYqmL7rUjnmAwtmUvO/pRcqCCJ+MByOy",
+	"BdxYW5AL5sX5a8/3Vqi0E9fZYOSGyRQFS7k38Z4ORoOnBCMTERyHDZe+dO2S1iJQ4Ps69CbeG67NNzXD",
+	"Xe8o/aXdklVDhnlH3N3bjXar8Wh0smarRutUS89VSb0VimXkgIIZ1x+5a/GS2rKXy/d0UQPyzlE9KVgH",
+	"Oku0xS8r0UD+balJgaku8dZOHzYN1E5un9eV/H7s9g+PdC15HUbW+l47jG72f3ZZnlpNOwx0bcVdVnSt",
+	"vQ+KuWZfSFujH6RsSa0yldSPx92lTOttxixQUmtnOCMZ4yEAktndi70LGrEFu9amzrxS3rEttyr0f2yy",
+	"Luv2e8VMvD1ewnYjt5ZfNAcvuNINiZKM3tqIR+qWC9B/ZpjZBNU5l9/kfAA/ocmU0PBs9CVcRzy27lWa",
+	"CJUbw8mzZRhaR5VX821i28THhWGKAOJtMXt8Uma3Mdom4TmNluTjGU2nKZiURx+BFAu+zBSGUN0IbbK9",
+	"VKThLQ/vdmrTd1jwqp8Jr/WsPziqdzH6NBz+Do2LkSjGsQEZNxrqd2V7OTt090aUpeQ4b3L4a3r/UTMZ",
+	"KD912KPTgA3+UZvjue+4A2xbs2nnw+zHVf4RET2vrr92oj0f8iGGiAVtbaKgKlphAQoH+hxmxc+ZNY8i",
+	"i2OY40IqpHFkk50I82D+BLb/5zL5MSVRB4PKqhyz06lf1mot9wsmN/qJblhgoIx/XUjd/uVHraze49uP",
+	"PtFr265lub4bOoq7rl3L3ff7oz9p7FvdNO8NiBwwTxDz0jpNXfDpIzIMfVjw2KB12DZ5T9mSC2bc3cxO",
+	"XRneFqi8G97So71e/DK/DuqnPOWnlh2E5nboAvs/wFTWr//bHVd+dXisXH8U+VJ/07UiT1/JdU2q6VhH",
+	"ZNYPKs9P6fqfM12vQ7xa977GS2HeXLjTUtHdxBayNz6QsIH4jKia+RTL0ML26LIg9znMpYmKYiQ1EDSK",
+	"s6f29m1rlY3jfRbaNlZ5Dp1KLox2397aVBgeFd9HPx09fpgv0B/USJOkW3BMFzvaB9eT4sLU43H8ipLi",
+	"st5Ulu39bWjYPKPEURuS7cKoVgU4MxV7E2/IUj5cnZERyGfc1j90drasVnjS3t3bu/8FAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
