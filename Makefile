@@ -1,0 +1,65 @@
+# Shoal — run `make help` for the targets.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: ui
+ui: web/node_modules/.package-lock.json ## Build the dashboard into web/dist.
+	cd web && npm run build
+
+.PHONY: build
+build: ui ## Build the static shoal binary into bin/.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/shoal ./cmd/shoal
+
+.PHONY: run
+run: build ## Generate the demo warehouse and serve it at http://localhost:8080.
+	./bin/shoal demo --dir .demo --addr localhost:8080
+
+.PHONY: generate
+generate: ## Regenerate code from the OpenAPI spec.
+	cd http/api && $(GO) tool oapi-codegen -config config.yaml ../openapi.yaml
+
+.PHONY: verify
+verify: generate ## Check that generated code and go.mod are current.
+	$(GO) mod tidy
+	git diff --exit-code -- http/api go.mod go.sum
+
+.PHONY: vet
+vet: ## go vet and gofmt.
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+
+.PHONY: test-go
+test-go: ## Go unit and integration tests (with -race).
+	SHOAL_TEST_POSTGRES=$${SHOAL_TEST_POSTGRES-$(PG_URL)} $(GO) test -race -count=1 ./...
+
+.PHONY: test-web
+test-web: web/node_modules/.package-lock.json ## Vitest unit tests of the dashboard.
+	cd web && npm test
+
+.PHONY: test-e2e
+test-e2e: ui ## End-to-end test in headless Chromium.
+	./scripts/e2e.sh
+
+.PHONY: test
+test: vet test-go test-web test-e2e ## Run every test.
+
+.PHONY: bench
+bench: ## Benchmarks: scan vs find, API latency on SQLite and PostgreSQL.
+	./scripts/bench.sh
+
+.PHONY: clean
+clean: ## Remove build output and the demo.
+	rm -rf bin .demo web/dist/assets web/dist/index.html

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/config"
+	shoalhttp "github.com/shoalhq/shoal/http"
+	"github.com/shoalhq/shoal/jobs"
+	"github.com/shoalhq/shoal/scan"
+	"github.com/shoalhq/shoal/web"
+)
+
+// Main is a running `shoal serve`: the store, the job client and the HTTP
+// server. Tests build it on 127.0.0.1:0 with a temporary store.
+type Main struct {
+	Config config.Config
+	Logger *slog.Logger
+
+	backend *backend
+	jobs    *jobs.Client
+	server  *http.Server
+	ln      net.Listener
+	served  chan error
+}
+
+// Open opens the store, migrates it, starts the job workers (when the
+// server embeds them) and starts listening.
+func (m *Main) Open(ctx context.Context) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "shoal_build_info", Help: "Build information of the running binary.",
+	}, []string{"version", "commit"})
+	info.WithLabelValues(version, commit).Set(1)
+	reg.MustRegister(info)
+
+	workers := 0
+	if m.Config.Server.EmbeddedWorker {
+		workers = m.Config.Worker.Concurrency
+	}
+	be, jc, err := openBackend(ctx, m.Config, workers, scan.NewMetrics(reg), m.Logger)
+	if err != nil {
+		return err
+	}
+	m.backend, m.jobs = be, jc
+	registerStoreMetrics(reg, be.store)
+
+	srv := &shoalhttp.Server{
+		Store:       be.store,
+		Scans:       jc,
+		Catalog:     config.Redact(m.Config.Catalog.URL),
+		Thresholds:  m.Config.Policy.Thresholds(),
+		Logger:      m.Logger,
+		Registerer:  reg,
+		Gatherer:    reg,
+		UI:          web.Handler(web.FS()),
+		CORSOrigins: m.Config.Server.CORSOrigins,
+	}
+	h, err := srv.Handler()
+	if err != nil {
+		m.Close(ctx)
+		return err
+	}
+	if err := jc.Start(ctx); err != nil {
+		m.Close(ctx)
+		return fmt.Errorf("start workers: %w", err)
+	}
+	ln, err := net.Listen("tcp", m.Config.Server.Addr)
+	if err != nil {
+		m.Close(ctx)
+		return fmt.Errorf("listen on %s: %w", m.Config.Server.Addr, err)
+	}
+	m.ln = ln
+	m.server = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: m.Config.Server.ReadHeaderTimeout.Std(),
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(ln) }()
+	m.Logger.Info("serving", "addr", ln.Addr().String(), "workers", workers, "catalog", srv.Catalog)
+	return nil
+}
+
+// URL returns the base URL the server listens on.
+func (m *Main) URL() string {
+	addr := m.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// StartScan queues a scan of the configured catalog.
+func (m *Main) StartScan(ctx context.Context) (*shoal.Scan, error) {
+	return m.jobs.StartScan(ctx, config.Redact(m.Config.Catalog.URL), m.Config.Policy.Thresholds())
+}
+
+// Wait blocks until ctx ends or the server fails.
+func (m *Main) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-m.served:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+// Close shuts the server down gracefully, then the workers, then the store.
+func (m *Main) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.Config.Server.ShutdownTimeout.Std())
+	defer cancel()
+	var errs []error
+	if m.server != nil {
+		errs = append(errs, m.server.Shutdown(ctx))
+	}
+	if m.jobs != nil {
+		errs = append(errs, m.jobs.Stop(ctx))
+	}
+	if m.backend != nil {
+		errs = append(errs, m.backend.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// registerStoreMetrics exports the newest snapshot's totals as gauges,
+// read from the store at scrape time so that every replica agrees.
+func registerStoreMetrics(reg prometheus.Registerer, st shoal.Store) {
+	type gauge struct {
+		name, help string
+		get        func(*shoal.Totals) int64
+	}
+	gauges := []gauge{
+		{"shoal_warehouse_files", "Files in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Files }},
+		{"shoal_warehouse_small_files", "Small files in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Small }},
+		{"shoal_warehouse_bytes", "Bytes in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Bytes }},
+		{"shoal_warehouse_partitions", "Partitions in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Partitions }},
+		{"shoal_warehouse_tables", "Tables in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Tables }},
+		{"shoal_warehouse_namenode_heap_bytes", "Estimated NameNode heap held by the newest snapshot.", func(t *shoal.Totals) int64 { return t.NameNodeHeap }},
+		{"shoal_warehouse_reducible_files", "Files a merge could remove, in the newest snapshot.", func(t *shoal.Totals) int64 { return t.ReducibleFiles }},
+	}
+	latest := func() *shoal.Totals {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		sc, err := st.LatestSnapshot(ctx)
+		if err != nil {
+			return &shoal.Totals{}
+		}
+		return &sc.Totals
+	}
+	for _, g := range gauges {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help},
+			func() float64 { return float64(g.get(latest())) }))
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "shoal_warehouse_snapshot_timestamp_seconds", Help: "When the newest snapshot finished (Unix time); 0 before the first.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		sc, err := st.LatestSnapshot(ctx)
+		if err != nil || sc.FinishedAt.IsZero() {
+			return 0
+		}
+		return float64(sc.FinishedAt.Unix())
+	}))
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("serve", stderr)
+	f.withCatalog()
+	f.withStore()
+	addr := f.fs.String("addr", "", "listen `HOST:PORT` (overrides server.addr)")
+	cfg, err := f.parseWith(args, true, func(c *config.Config) {
+		if *addr != "" {
+			c.Server.Addr = *addr
+		}
+	})
+	if err != nil {
+		return err
+	}
+	m := &Main{Config: cfg, Logger: newLogger(cfg.Log, stderr)}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Shoal is serving at %s\n", m.URL())
+	err = m.Wait(ctx)
+	return errors.Join(err, m.Close(ctx))
+}
+
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("worker", stderr)
+	f.withCatalog()
+	f.withStore()
+	cfg, err := f.parse(args, true)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	reg := prometheus.NewRegistry()
+	be, jc, err := openBackend(ctx, cfg, cfg.Worker.Concurrency, scan.NewMetrics(reg), log)
+	if err != nil {
+		return err
+	}
+	defer be.store.Close()
+	if err := jc.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	log.Info("worker running", "concurrency", cfg.Worker.Concurrency)
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Std())
+	defer cancel()
+	return jc.Stop(stopCtx)
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("migrate", stderr)
+	f.withStore()
+	cfg, err := f.parse(args, false)
+	if err != nil {
+		return err
+	}
+	be, jc, err := openBackend(ctx, cfg, 0, nil, newLogger(cfg.Log, stderr))
+	if err != nil {
+		return err
+	}
+	defer be.store.Close()
+	defer jc.Stop(ctx)
+	fmt.Fprintf(stdout, "store %s is up to date\n", config.Redact(cfg.Store.URL))
+	return nil
+}
