@@ -1,0 +1,251 @@
+#!/usr/bin/env node
+// End-to-end test of the Shoal dashboard against a running `shoal serve`.
+//
+// Environment:
+//   SHOAL_URL         base URL of a server whose store has NO snapshot yet
+//   SHOAL_EXPECTED    JSON written by `shoal scan --output json` on the same warehouse
+//   SHOAL_SCREENSHOT  where to save a full-page PNG of the dashboard home (optional)
+//   CHROMIUM_PATH     the browser to drive (default /usr/bin/chromium)
+//
+// It loads the dashboard, checks the empty state, clicks "Scan now", waits for
+// the scan to finish, then checks that the table explorer shows exactly the
+// expected files and small files of every table and that the summary cards
+// show the expected totals. Any mismatch exits non-zero with a clear message.
+//
+// Uses playwright-core with the system Chromium: no browser is downloaded.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const SCAN_TIMEOUT_MS = 120_000;
+const STEP_TIMEOUT_MS = 30_000;
+const PAGE_LIMIT = 1000; // the API's maximum page size
+
+const log = (...a) => console.log('[e2e]', ...a);
+
+class Failure extends Error {}
+
+function fail(msg) {
+  throw new Failure(msg);
+}
+
+function env(name, required = true) {
+  const v = process.env[name];
+  if (required && !v) fail(`${name} is not set (see the header of e2e/dashboard.e2e.mjs)`);
+  return v;
+}
+
+async function loadExpected(path) {
+  let data;
+  try {
+    data = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    fail(`cannot read SHOAL_EXPECTED ${path}: ${err.message}`);
+  }
+  const t = data?.totals;
+  if (!t || !Array.isArray(data.tables)) fail(`SHOAL_EXPECTED ${path} has no "totals" object or "tables" array`);
+  for (const k of ['tables', 'partitions', 'files', 'bytes', 'small_files']) {
+    if (typeof t[k] !== 'number') fail(`SHOAL_EXPECTED totals.${k} is missing or not a number`);
+  }
+  for (const [i, tb] of data.tables.entries()) {
+    for (const k of ['database', 'table']) if (typeof tb[k] !== 'string') fail(`SHOAL_EXPECTED tables[${i}].${k} is not a string`);
+    for (const k of ['files', 'small_files']) if (typeof tb[k] !== 'number') fail(`SHOAL_EXPECTED tables[${i}].${k} is not a number`);
+  }
+  if (data.tables.length === 0) fail('SHOAL_EXPECTED lists no tables: the demo warehouse should not be empty');
+  return data;
+}
+
+/** Reads data-value of a test id as a number (undefined when absent). */
+async function dataValue(page, testId) {
+  const v = await page.getAttribute(`[data-testid="${testId}"]`, 'data-value');
+  return v === null ? undefined : Number(v);
+}
+
+async function waitIdle(page) {
+  // A list is settled once its request answered: no table is marked as loading.
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"].table-wrap'), null, {
+    timeout: STEP_TIMEOUT_MS,
+  });
+}
+
+async function main() {
+  const base = env('SHOAL_URL').replace(/\/+$/, '');
+  const expectedPath = resolve(env('SHOAL_EXPECTED'));
+  const screenshot = env('SHOAL_SCREENSHOT', false);
+  const expected = await loadExpected(expectedPath);
+  const mismatches = [];
+  const check = (what, got, want) => {
+    if (got !== want) mismatches.push(`${what}: dashboard shows ${got}, expected ${want}`);
+  };
+
+  log(`server ${base}, ${expected.tables.length} expected tables, ${expected.totals.files} files`);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const pageErrors = [];
+  const apiErrors = [];
+  try {
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') log(`browser console error: ${msg.text()}`);
+    });
+    page.on('response', (res) => {
+      if (res.url().includes('/api/') && res.status() >= 500) apiErrors.push(`${res.status()} ${res.url()}`);
+    });
+
+    // 1. The empty state before the first scan.
+    log('loading the dashboard');
+    const res = await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    if (!res || !res.ok()) fail(`GET ${base}/ answered ${res ? res.status() : 'nothing'}`);
+    const first = await page
+      .waitForSelector('[data-testid="empty-state"], [data-testid="summary-files"], [data-testid="api-error"]')
+      .catch(() => fail('the dashboard did not render (no empty state, summary or error) within 30 s'));
+    const firstId = await first.getAttribute('data-testid');
+    if (firstId === 'summary-files') fail('the server already has a snapshot; SHOAL_URL must point at a server with an empty store');
+    if (firstId === 'api-error') fail(`the dashboard shows an API error on load: ${(await first.textContent())?.trim()}`);
+    const emptyText = (await first.textContent()) ?? '';
+    if (!emptyText.includes('No snapshot yet')) fail(`unexpected empty state text: ${emptyText}`);
+    log('empty state shown');
+
+    // 2. Scan now, and follow the progress bar until the scan is done.
+    await page.click('[data-testid="scan-now"]');
+    await page.waitForSelector('[data-testid="scan-progress"]').catch(() => fail('no progress bar appeared after clicking Scan now'));
+    log('scan started; waiting for it to finish');
+    const started = Date.now();
+    let lastLogged = 0;
+    let state = '';
+    for (;;) {
+      const el = await page.$('[data-testid="scan-progress"]');
+      state = (await el?.getAttribute('data-state')) ?? '';
+      const percent = (await el?.getAttribute('data-percent')) ?? '?';
+      if (['succeeded', 'failed', 'cancelled', 'error'].includes(state)) break;
+      if (Date.now() - started > SCAN_TIMEOUT_MS) fail(`the scan did not finish within ${SCAN_TIMEOUT_MS / 1000} s (state ${state}, ${percent}%)`);
+      if (Date.now() - lastLogged > 5000) {
+        log(`  ${state || 'starting'} ${percent}%`);
+        lastLogged = Date.now();
+      }
+      await page.waitForTimeout(250);
+    }
+    if (state !== 'succeeded') {
+      const text = (await page.innerText('[data-testid="scan-progress"]')).replace(/\s+/g, ' ').trim();
+      fail(`the scan ended as ${state}: ${text}`);
+    }
+    log(`scan succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    // 3. The home page refreshed on its own: the summary cards hold the totals.
+    await page
+      .waitForSelector('[data-testid="summary-files"]')
+      .catch(() => fail('the summary cards did not appear after the scan finished (no automatic refresh?)'));
+    const t = expected.totals;
+    check('summary files', await dataValue(page, 'summary-files'), t.files);
+    check('summary small files', await dataValue(page, 'summary-small-files'), t.small_files);
+    check('summary bytes', await dataValue(page, 'summary-bytes'), t.bytes);
+    check('summary tables', await dataValue(page, 'summary-tables'), t.tables);
+    check('summary partitions', await dataValue(page, 'summary-partitions'), t.partitions);
+    log('summary cards checked');
+
+    // 4. The table explorer, all tables by name, page by page.
+    const shown = new Map();
+    let total = Infinity;
+    for (let offset = 0; offset < total; offset += PAGE_LIMIT) {
+      const url = `${base}/tables?sort=name&order=asc&limit=${PAGE_LIMIT}${offset ? `&offset=${offset}` : ''}`;
+      await page.goto(url, { waitUntil: 'domcontentloaded' });
+      await page
+        .waitForSelector('[data-testid="tables-total"], [data-testid="api-error"]')
+        .catch(() => fail(`the table explorer did not load at ${url}`));
+      const err = await page.$('[data-testid="api-error"]');
+      if (err) fail(`the table explorer shows an API error: ${(await err.textContent())?.trim()}`);
+      await waitIdle(page);
+      total = (await dataValue(page, 'tables-total')) ?? 0;
+      const rows = await page.$$eval('[data-testid="table-row"]', (trs) =>
+        trs.map((tr) => ({
+          name: tr.getAttribute('data-table'),
+          files: Number(tr.querySelector('[data-testid="cell-files"]')?.getAttribute('data-value')),
+          small: Number(tr.querySelector('[data-testid="cell-small-files"]')?.getAttribute('data-value')),
+          text: tr.querySelector('[data-testid="cell-files"]')?.textContent ?? '',
+        })),
+      );
+      const want = Math.min(PAGE_LIMIT, Math.max(0, total - offset));
+      if (rows.length !== want) fail(`the explorer page at offset ${offset} shows ${rows.length} rows, expected ${want} of ${total}`);
+      for (const r of rows) {
+        if (shown.has(r.name)) mismatches.push(`table ${r.name} is listed twice`);
+        shown.set(r.name, r);
+      }
+      if (total === 0) break;
+    }
+    check('explorer total', total, expected.tables.length);
+    for (const tb of expected.tables) {
+      const name = `${tb.database}.${tb.table}`;
+      const r = shown.get(name);
+      if (!r) {
+        mismatches.push(`table ${name} is missing from the explorer`);
+        continue;
+      }
+      check(`${name} files`, r.files, tb.files);
+      check(`${name} small files`, r.small, tb.small_files);
+      if (r.text.replace(/[^0-9]/g, '') !== String(tb.files)) mismatches.push(`${name} files cell reads "${r.text}", expected ${tb.files}`);
+    }
+    const known = new Set(expected.tables.map((tb) => `${tb.database}.${tb.table}`));
+    for (const name of shown.keys()) if (!known.has(name)) mismatches.push(`the explorer lists ${name}, which the expected scan does not have`);
+    log(`explorer checked: ${shown.size} tables`);
+
+    // 5. The detail page of the table with the most small files.
+    const worst = [...expected.tables].sort((a, b) => b.small_files - a.small_files)[0];
+    const href = `/tables/${encodeURIComponent(worst.database)}/${encodeURIComponent(worst.table)}`;
+    await page.goto(`${base}${href}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('[data-testid="table-files"]').catch(() => fail(`the table page ${href} did not load`));
+    check(`${worst.database}.${worst.table} page files`, await dataValue(page, 'table-files'), worst.files);
+    check(`${worst.database}.${worst.table} page small files`, await dataValue(page, 'table-small-files'), worst.small_files);
+    await page.waitForSelector('[data-testid="partitions-total"]');
+    log(`table page ${href} checked`);
+
+    // 6. A screenshot of the home page.
+    if (screenshot) {
+      await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('[data-testid="summary-files"]');
+      await page.waitForSelector('[data-testid="histogram-chart"] canvas');
+      await page.waitForSelector('[data-testid="trend-chart"] canvas');
+      await waitIdle(page);
+      await page.waitForTimeout(800); // chart animations
+      const out = resolve(screenshot);
+      await mkdir(dirname(out), { recursive: true });
+      await page.screenshot({ path: out, fullPage: true });
+      log(`screenshot saved to ${out}`);
+    }
+  } finally {
+    await browser.close();
+  }
+
+  if (pageErrors.length) mismatches.push(...pageErrors.map((e) => `uncaught error in the page: ${e}`));
+  if (apiErrors.length) mismatches.push(...apiErrors.map((e) => `API server error: ${e}`));
+  if (mismatches.length) {
+    console.error(`[e2e] FAILED: ${mismatches.length} mismatch(es)`);
+    for (const m of mismatches) console.error(`  - ${m}`);
+    process.exit(1);
+  }
+  log('PASSED');
+}
+
+main().catch((err) => {
+  if (err instanceof Failure) console.error(`[e2e] FAILED: ${err.message}`);
+  else console.error('[e2e] FAILED with an unexpected error:', err);
+  process.exit(1);
+});

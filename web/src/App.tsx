@@ -1,0 +1,50 @@
+import { Header } from './components/Header';
+import { ScanProgress } from './components/ScanProgress';
+import { I18nProvider } from './i18n';
+import { NotFound } from './pages/NotFound';
+import { Overview } from './pages/Overview';
+import { TableDetail } from './pages/TableDetail';
+import { Tables } from './pages/Tables';
+import { matchRoute, useLocation, useScrollTopOnPath } from './router';
+import { ScanProvider, useScan } from './scan';
+
+function ScanStrip() {
+  const { scan, error, notice, cancel, dismiss } = useScan();
+  if (!scan && !error) return null;
+  return (
+    <div className="scan-strip">
+      <ScanProgress scan={scan} error={error} notice={notice} onCancel={() => void cancel()} onDismiss={dismiss} />
+    </div>
+  );
+}
+
+function Routes() {
+  const { pathname } = useLocation();
+  useScrollTopOnPath(pathname);
+  const route = matchRoute(pathname);
+  switch (route.name) {
+    case 'overview':
+      return <Overview />;
+    case 'tables':
+      return <Tables />;
+    case 'table':
+      // Keyed so that moving between tables starts from a clean state.
+      return <TableDetail key={`${route.database}\u0000${route.table}`} database={route.database} table={route.table} />;
+    default:
+      return <NotFound path={route.path} />;
+  }
+}
+
+export function App() {
+  return (
+    <I18nProvider>
+      <ScanProvider>
+        <Header />
+        <main className="main">
+          <ScanStrip />
+          <Routes />
+        </main>
+      </ScanProvider>
+    </I18nProvider>
+  );
+}
