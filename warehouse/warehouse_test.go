@@ -41,9 +41,9 @@ func TestCatalog_Layout(t *testing.T) {
 	touch(t, filepath.Join(root, "sales.db", "orders", "dt=2026-01-01", "country=a%3Ab", "f"))
 	touch(t, filepath.Join(root, "sales.db", "orders", "dt=2026-01-02", "country="+shoal.HiveDefaultPartition, "f"))
 	touch(t, filepath.Join(root, "sales.db", "orders", "dt=2026-01-02", "junk", "f")) // not a partition
-	touch(t, filepath.Join(root, "sales.db", "orders", "notes", "f"))                  // not a partition
-	touch(t, filepath.Join(root, "sales.db", "_staging", "f"))                         // hidden table
-	touch(t, filepath.Join(root, "lookup", "f"))                                       // default database
+	touch(t, filepath.Join(root, "sales.db", "orders", "notes", "f"))                 // not a partition
+	touch(t, filepath.Join(root, "sales.db", "_staging", "f"))                        // hidden table
+	touch(t, filepath.Join(root, "lookup", "f"))                                      // default database
 	touch(t, filepath.Join(root, ".trash", "x", "f"))
 	c, err := warehouse.Open(root)
 	if err != nil {

@@ -1,7 +1,8 @@
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Scan, Summary } from './api';
 import { App } from './App';
+import { FakeEventSource } from './test/FakeEventSource';
 import { json, mockApi, scan, table, totals } from './test/fixtures';
 
 // ECharts needs a real canvas; the charts have their own lazy chunk.
@@ -9,34 +10,6 @@ vi.mock('./charts/lazy', () => ({
   HistogramChart: () => <div data-testid="histogram-chart" />,
   TrendChart: () => <div data-testid="trend-chart" />,
 }));
-
-/** A stand-in for the browser's EventSource that tests drive by hand. */
-class FakeEventSource {
-  static instances: FakeEventSource[] = [];
-  readonly url: string;
-  closed = false;
-  onerror: ((ev: Event) => void) | null = null;
-  private listeners = new Map<string, ((ev: MessageEvent) => void)[]>();
-
-  constructor(url: string) {
-    this.url = url;
-    FakeEventSource.instances.push(this);
-  }
-  addEventListener(type: string, fn: (ev: MessageEvent) => void) {
-    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
-  }
-  close() {
-    this.closed = true;
-  }
-  emit(type: string, data: unknown) {
-    act(() => {
-      for (const fn of this.listeners.get(type) ?? []) fn(new MessageEvent(type, { data: JSON.stringify(data) }));
-    });
-  }
-  fail() {
-    act(() => this.onerror?.(new Event('error')));
-  }
-}
 
 const empty: Summary = { snapshot: null, totals: totals({ files: 0, small_files: 0, tables: 0 }) };
 

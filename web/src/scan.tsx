@@ -52,6 +52,8 @@ export function useScan(): ScanControl {
 
 /** Polling interval when the event stream is not available. */
 export const POLL_MS = 1000;
+/** How long the event stream may stay silent before the scan is checked directly. */
+export const WATCHDOG_MS = 10_000;
 
 function parseScan(data: unknown): Scan | undefined {
   if (typeof data !== 'string') return undefined;
@@ -69,9 +71,16 @@ export interface ScanProviderProps {
   /** Look for a queued or running scan on mount (default true). */
   detectActive?: boolean;
   pollMs?: number;
+  watchdogMs?: number;
 }
 
-export function ScanProvider({ children, client = defaultApi, detectActive = true, pollMs = POLL_MS }: ScanProviderProps) {
+export function ScanProvider({
+  children,
+  client = defaultApi,
+  detectActive = true,
+  pollMs = POLL_MS,
+  watchdogMs = WATCHDOG_MS,
+}: ScanProviderProps) {
   const [scan, setScan] = useState<Scan>();
   const [starting, setStarting] = useState(false);
   const [mode, setMode] = useState<FollowMode>('idle');
@@ -151,15 +160,37 @@ export function ScanProvider({ children, client = defaultApi, detectActive = tru
       }
       const g = gen.current;
       const es = new ES(client.scanEventsUrl(initial.id));
-      stopRef.current = () => es.close();
+      // The server only sends an event when the scan changes. Should a proxy
+      // hold the stream back, a quiet spell triggers a check of the scan.
+      let lastEvent = Date.now();
+      const ac = new AbortController();
+      const watchdog = setInterval(() => {
+        if (g !== gen.current || Date.now() - lastEvent < watchdogMs) return;
+        lastEvent = Date.now();
+        client.getScan(initial.id, { signal: ac.signal }).then(
+          (s) => {
+            if (g !== gen.current) return;
+            if (isFinalState(s.state)) finish(s);
+            else setScan(s);
+          },
+          () => {}, // The stream stays the source of truth; its errors switch to polling.
+        );
+      }, Math.min(1000, watchdogMs));
+      stopRef.current = () => {
+        es.close();
+        clearInterval(watchdog);
+        ac.abort();
+      };
       setMode('stream');
       es.addEventListener('progress', (ev) => {
         if (g !== gen.current) return;
+        lastEvent = Date.now();
         const s = parseScan((ev as MessageEvent).data);
         if (s) setScan(s);
       });
       es.addEventListener('done', (ev) => {
         if (g !== gen.current) return;
+        lastEvent = Date.now();
         es.close();
         const s = parseScan((ev as MessageEvent).data);
         if (s && isFinalState(s.state)) {
@@ -174,13 +205,12 @@ export function ScanProvider({ children, client = defaultApi, detectActive = tru
         if (g !== gen.current) return;
         // EventSource would reconnect on its own; poll instead, which also
         // works behind proxies that break streaming.
-        es.close();
         stop();
         setNotice({ key: 'scan.polling' });
         poll(initial.id);
       };
     },
-    [client, finish, poll, stop],
+    [client, finish, poll, stop, watchdogMs],
   );
 
   const findActive = useCallback(async (): Promise<Scan | undefined> => {
