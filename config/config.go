@@ -310,7 +310,7 @@ func (c *Config) Validate(requireCatalog bool) error {
 			bad("catalog.url", "is required (for example warehouse:///data/warehouse)")
 		}
 	} else if err := checkURL(c.Catalog.URL, "warehouse"); err != nil {
-		bad("catalog.url", "%v", err)
+		bad("catalog.url", "%v (thrift, hmsdb+mysql, hmsdb+postgres, hdfs, s3 and fsimage catalogs are planned)", err)
 	}
 	if c.Store.URL == "" {
 		bad("store.url", "is required")
