@@ -51,7 +51,7 @@ test-web: web/node_modules/.package-lock.json ## Vitest unit tests of the dashbo
 
 .PHONY: test-e2e
 test-e2e: ui ## End-to-end test in headless Chromium.
-	./scripts/e2e.sh
+	SKIP_WEB_BUILD=1 ./scripts/e2e.sh
 
 .PHONY: test
 test: vet test-go test-web test-e2e ## Run every test.

@@ -63,6 +63,10 @@ fi
 log "building bin/shoal"
 go build -o bin/shoal ./cmd/shoal
 
+# Scan with the demo's thresholds (demo.Thresholds), as `shoal demo` does,
+# so that healthy tables look healthy.
+export SHOAL_POLICY_SMALL_FILE_SIZE=1MiB SHOAL_POLICY_TARGET_FILE_SIZE=4MiB
+
 log "generating the demo warehouse in $TMP/wh"
 bin/shoal demo --dir "$TMP/wh" --generate-only
 

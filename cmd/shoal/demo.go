@@ -48,7 +48,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := os.MkdirAll(stateDir, 0o755); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Wrote %d files (%d tables) in %s.\n", m.Totals.Files, m.Totals.Tables, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stdout, "Wrote %d files (%d tables) in %s.\n", m.Files, len(m.Tables), time.Since(start).Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(stdout, "Reusing the demo warehouse in %s.\n", root)
 	}
