@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/shoalhq/shoal"
 )
@@ -76,6 +75,7 @@ const listBatch = 1024
 // List streams the entries of dir. Symbolic links are reported as what they
 // point to; a dangling link is skipped.
 func (f *FileSystem) List(ctx context.Context, dir string, fn func(shoal.FileInfo) error) error {
+	dir = filepath.Clean(dir)
 	d, err := os.Open(dir)
 	if err != nil {
 		return wrap("list", dir, err)
@@ -130,7 +130,7 @@ func openedPath(d *os.File) (string, error) {
 // entryInfo describes one directory entry. A symbolic link that resolves
 // outside the root is reported as not existing, so List skips it.
 func (f *FileSystem) entryInfo(dir string, e fs.DirEntry) (shoal.FileInfo, error) {
-	p := filepath.Join(dir, e.Name())
+	p := dir + string(filepath.Separator) + e.Name() // dir is clean: no filepath.Join per file
 	var (
 		info fs.FileInfo
 		err  error
@@ -165,9 +165,6 @@ func toFileInfo(p string, info fs.FileInfo) shoal.FileInfo {
 	if fi.IsDir {
 		fi.Size = 0
 	}
-	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		fi.Owner = fmt.Sprint(st.Uid)
-	}
 	return fi
 }
 
@@ -185,12 +182,21 @@ func (f *FileSystem) Stat(ctx context.Context, path string) (shoal.FileInfo, err
 
 // Open opens a file for reading.
 func (f *FileSystem) Open(ctx context.Context, path string) (io.ReadCloser, error) {
-	if err := f.check("open", path); err != nil {
-		return nil, err
-	}
 	r, err := os.Open(path)
 	if err != nil {
 		return nil, wrap("open", path, err)
+	}
+	if f.root != "" {
+		// Check the file actually opened: one readlink instead of a walk
+		// of every path element, and no race with a swapped link.
+		real, err := openedPath(r)
+		if err == nil && !Within(f.root, real) {
+			err = shoal.Errorf(shoal.EINVALID, "path %s resolves outside the warehouse root %s", path, f.root)
+		}
+		if err != nil {
+			r.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 	}
 	return r, nil
 }

@@ -141,7 +141,7 @@ func findStats(t *testing.T, dir string) (files, bytes int64) {
 	return files, bytes
 }
 
-func newScanner(t *testing.T, root string) *scan.Scanner {
+func newScanner(t testing.TB, root string) *scan.Scanner {
 	t.Helper()
 	cat, err := warehouse.Open(root)
 	if err != nil {
