@@ -92,6 +92,12 @@ func (f *FileSystem) List(ctx context.Context, dir string, fn func(shoal.FileInf
 			return fmt.Errorf("list %s: %w", dir, shoal.Errorf(shoal.EINVALID, "path %s resolves outside the warehouse root %s", dir, f.root))
 		}
 	}
+	return f.readEntries(ctx, d, dir, fn)
+}
+
+// readDirEntries lists an open directory with os.File.ReadDir, in batches.
+// It is the portable path; Linux uses getdents and fstatat directly.
+func (f *FileSystem) readDirEntries(ctx context.Context, d *os.File, dir string, fn func(shoal.FileInfo) error) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -131,24 +137,29 @@ func openedPath(d *os.File) (string, error) {
 // outside the root is reported as not existing, so List skips it.
 func (f *FileSystem) entryInfo(dir string, e fs.DirEntry) (shoal.FileInfo, error) {
 	p := dir + string(filepath.Separator) + e.Name() // dir is clean: no filepath.Join per file
-	var (
-		info fs.FileInfo
-		err  error
-	)
 	if e.Type()&fs.ModeSymlink != 0 {
-		if f.root != "" {
-			real, rerr := filepath.EvalSymlinks(p)
-			if rerr != nil {
-				return shoal.FileInfo{}, rerr
-			}
-			if !Within(f.root, real) {
-				return shoal.FileInfo{}, fs.ErrNotExist
-			}
-		}
-		info, err = os.Stat(p)
-	} else {
-		info, err = e.Info()
+		return f.linkInfo(p)
 	}
+	info, err := e.Info()
+	if err != nil {
+		return shoal.FileInfo{}, err
+	}
+	return toFileInfo(p, info), nil
+}
+
+// linkInfo describes what the symbolic link p points to, or reports it as
+// not existing when it is dangling or leaves the root.
+func (f *FileSystem) linkInfo(p string) (shoal.FileInfo, error) {
+	if f.root != "" {
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return shoal.FileInfo{}, err
+		}
+		if !Within(f.root, real) {
+			return shoal.FileInfo{}, fs.ErrNotExist
+		}
+	}
+	info, err := os.Stat(p)
 	if err != nil {
 		return shoal.FileInfo{}, err
 	}

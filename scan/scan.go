@@ -329,22 +329,44 @@ type fatal struct{ err error }
 func (f *fatal) Error() string { return f.err.Error() }
 func (f *fatal) Unwrap() error { return f.err }
 
+// HeadReader is implemented by file systems that read the first bytes of a
+// file faster than Open and Read; localfs does.
+type HeadReader interface {
+	ReadHead(ctx context.Context, path string, buf []byte) (int, error)
+}
+
 // sniff reads the first bytes of a file to detect its format.
 func (s *Scanner) sniff(ctx context.Context, p string) (shoal.Format, error) {
-	r, err := s.FS.Open(ctx, p)
+	var head [64]byte
+	var (
+		n   int
+		err error
+	)
+	if hr, ok := s.FS.(HeadReader); ok {
+		n, err = hr.ReadHead(ctx, p, head[:])
+	} else {
+		n, err = s.readHead(ctx, p, head[:])
+	}
+	if shoal.ErrorCode(err) == shoal.ENOTFOUND {
+		return shoal.FormatUnknown, nil // removed since listed
+	}
 	if err != nil {
-		if shoal.ErrorCode(err) == shoal.ENOTFOUND {
-			return shoal.FormatUnknown, nil // removed since listed
-		}
 		return shoal.FormatUnknown, err
 	}
-	defer r.Close()
-	var head [64]byte
-	n, err := io.ReadFull(r, head[:])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return shoal.FormatUnknown, fmt.Errorf("read %s: %w", path.Base(p), err)
-	}
 	return shoal.DetectFormat(head[:n]), nil
+}
+
+func (s *Scanner) readHead(ctx context.Context, p string, buf []byte) (int, error) {
+	r, err := s.FS.Open(ctx, p)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n, err := io.ReadFull(r, buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return 0, fmt.Errorf("read %s: %w", path.Base(p), err)
+	}
+	return n, nil
 }
 
 // collect folds results into tables, writes them in batches and reports
@@ -360,21 +382,16 @@ func (s *Scanner) collect(ctx context.Context, w shoal.SnapshotWriter, results <
 		enumDone bool
 	)
 	defer ticker.Stop()
+	bw := newBatchWriter(ctx, w, 2)
+	defer bw.close()
 
 	flush := func() error {
-		if len(parts) > 0 {
-			if err := w.WritePartitions(ctx, parts); err != nil {
-				return fmt.Errorf("write partition stats: %w", err)
-			}
-			parts = parts[:0]
+		if len(parts) == 0 && len(tables) == 0 {
+			return nil
 		}
-		if len(tables) > 0 {
-			if err := w.WriteTables(ctx, tables); err != nil {
-				return fmt.Errorf("write table stats: %w", err)
-			}
-			tables = tables[:0]
-		}
-		return nil
+		err := bw.send(ctx, batch{parts: parts, tables: tables})
+		parts, tables = make([]shoal.PartitionStats, 0, s.Options.BatchSize), nil
+		return err
 	}
 	finishTable := func(ts *tableState) {
 		tables = append(tables, ts.stats)
@@ -449,6 +466,9 @@ func (s *Scanner) collect(ctx context.Context, w shoal.SnapshotWriter, results <
 		return totals, ctx.Err()
 	}
 	if err := flush(); err != nil {
+		return totals, err
+	}
+	if err := bw.close(); err != nil {
 		return totals, err
 	}
 	report()
