@@ -21,7 +21,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	dir := fset.String("dir", filepath.Join(os.TempDir(), "shoal-demo"), "`directory` of the demo warehouse; an existing demo there is reused")
 	addr := fset.String("addr", "localhost:8080", "listen `HOST:PORT`")
 	generateOnly := fset.Bool("generate-only", false, "generate the warehouse and exit")
-	scale := fset.Float64("scale", 1, "size of the demo: 1 is about 3,000 files")
+	scale := fset.Float64("scale", 1, "size of the demo: 1 is about 2,700 files in 300 partitions")
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
