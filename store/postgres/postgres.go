@@ -1,0 +1,474 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"database/sql"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/shoalhq/shoal"
+)
+
+var _ shoal.Store = (*Store)(nil)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a shoal.Store on a PostgreSQL database. It is safe for concurrent
+// use.
+type Store struct {
+	pool      *pgxpool.Pool
+	succeeded sync.Map // ids of succeeded scans, which stay so
+}
+
+// Open connects to the database at url, a postgres:// URL or a key=value
+// connection string that pgx accepts. A search_path parameter selects the
+// schema that holds Shoal's tables, for example
+// postgres://host/db?search_path=shoal. Open does not migrate the schema:
+// call Migrate.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, shoal.Errorf(shoal.EINVALID, "invalid PostgreSQL URL: %v", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Pool returns the connection pool, which the job queue shares.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Migrate applies the pending schema migrations, in the schema that the
+// connection's search_path names first. Concurrent calls, from this process
+// or others, run one at a time.
+func (s *Store) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	// goose needs a database/sql handle: open one for the migration only.
+	db := stdlib.OpenDB(*s.pool.Config().ConnConfig.Copy())
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()),
+		goose.WithSessionLocker(advisoryLocker{}))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// advisoryLocker serializes migrations with a session-level advisory lock.
+// It is one lock for the whole database, not per schema: building indexes
+// concurrently in two schemas at once can deadlock. It polls for the lock
+// rather than wait in pg_advisory_lock, whose open transaction a concurrent
+// CREATE INDEX CONCURRENTLY would wait for in turn.
+type advisoryLocker struct{}
+
+var migrationLock = func() int64 {
+	h := fnv.New64a()
+	h.Write([]byte("shoal migrations"))
+	return int64(h.Sum64())
+}()
+
+func (advisoryLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	for {
+		var locked bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, migrationLock).Scan(&locked); err != nil {
+			return err
+		}
+		if locked {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (advisoryLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, migrationLock)
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool's connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// scanColumns are the columns of a scan, in the order of scanScan.
+const scanColumns = `id, catalog, state, created_at, started_at, finished_at, error, job_id,
+	small_file_size, target_file_size, block_size,
+	partitions_done, partitions_total, total_known, tables_done, tables_total,
+	progress_files, progress_bytes, progress_errors, rate, eta,
+	databases, tables, partitions, files, bytes, small_files, blocks,
+	namenode_heap, files_after_merge, reducible_files, error_partitions, histogram`
+
+// Column groups that ScanUpdate sets together.
+var (
+	progressColumns = []string{"partitions_done", "partitions_total", "total_known", "tables_done",
+		"tables_total", "progress_files", "progress_bytes", "progress_errors", "rate", "eta"}
+	totalsColumns = []string{"databases", "tables", "partitions", "files", "bytes", "small_files",
+		"blocks", "namenode_heap", "files_after_merge", "reducible_files", "error_partitions", "histogram"}
+)
+
+func progressArgs(p *shoal.ScanProgress) []any {
+	rate := p.Rate
+	if math.IsNaN(rate) {
+		rate = 0 // as in SQLite, which has no NaN
+	}
+	return []any{p.PartitionsDone, p.PartitionsTotal, p.TotalKnown, p.TablesDone, p.TablesTotal,
+		p.Files, p.Bytes, p.Errors, rate, int64(p.ETA)}
+}
+
+func totalsArgs(t *shoal.Totals) []any {
+	return []any{t.Databases, t.Tables, t.Partitions, t.Files, t.Bytes, t.Small, t.Blocks,
+		t.NameNodeHeap, t.FilesAfterMerge, t.ReducibleFiles, t.ErrorPartitions, encodeHistogram(&t.Histogram)}
+}
+
+func scanScan(r pgx.Row) (*shoal.Scan, error) {
+	var (
+		sc                shoal.Scan
+		created           time.Time
+		started, finished *time.Time
+		eta               int64
+		hist              string
+		p                 = &sc.Progress
+		t                 = &sc.Totals
+		th                = &sc.Thresholds
+	)
+	err := r.Scan(&sc.ID, &sc.Catalog, &sc.State, &created, &started, &finished, &sc.Error, &sc.JobID,
+		&th.SmallFileSize, &th.TargetFileSize, &th.BlockSize,
+		&p.PartitionsDone, &p.PartitionsTotal, &p.TotalKnown, &p.TablesDone, &p.TablesTotal,
+		&p.Files, &p.Bytes, &p.Errors, &p.Rate, &eta,
+		&t.Databases, &t.Tables, &t.Partitions, &t.Files, &t.Bytes, &t.Small, &t.Blocks,
+		&t.NameNodeHeap, &t.FilesAfterMerge, &t.ReducibleFiles, &t.ErrorPartitions, &hist)
+	if err != nil {
+		return nil, err
+	}
+	sc.CreatedAt = created.UTC()
+	if started != nil {
+		sc.StartedAt = started.UTC()
+	}
+	if finished != nil {
+		sc.FinishedAt = finished.UTC()
+	}
+	p.ETA = time.Duration(eta)
+	if err := decodeHistogram(hist, &t.Histogram); err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// CreateScan inserts s and sets its ID and CreatedAt. An empty state
+// becomes queued.
+func (s *Store) CreateScan(ctx context.Context, sc *shoal.Scan) error {
+	if sc.State == "" {
+		sc.State = shoal.ScanQueued
+	}
+	if !sc.State.Valid() {
+		return shoal.Errorf(shoal.EINVALID, "unknown scan state %q", sc.State)
+	}
+	created := time.Now().UTC().Truncate(time.Microsecond)
+	args := []any{sc.Catalog, string(sc.State), created, nullTime(sc.StartedAt), nullTime(sc.FinishedAt),
+		sc.Error, sc.JobID, sc.Thresholds.SmallFileSize, sc.Thresholds.TargetFileSize, sc.Thresholds.BlockSize}
+	args = append(args, progressArgs(&sc.Progress)...)
+	args = append(args, totalsArgs(&sc.Totals)...)
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO scans (`+scanColumns[len("id, "):]+`)
+		VALUES (`+placeholders(1, len(args))+`) RETURNING id`, args...).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("create scan: %w", err)
+	}
+	sc.ID, sc.CreatedAt = id, created
+	return nil
+}
+
+// UpdateScan changes the fields of upd that are set. Changing the state of a
+// final scan returns ECONFLICT; setting the state it already has does not.
+func (s *Store) UpdateScan(ctx context.Context, id int64, upd shoal.ScanUpdate) (*shoal.Scan, error) {
+	var (
+		sets []string
+		args []any
+	)
+	set := func(cols []string, vals ...any) {
+		for i, c := range cols {
+			sets = append(sets, fmt.Sprintf("%s = $%d", c, len(args)+i+1))
+		}
+		args = append(args, vals...)
+	}
+	if upd.State != nil {
+		if !upd.State.Valid() {
+			return nil, shoal.Errorf(shoal.EINVALID, "unknown scan state %q", *upd.State)
+		}
+		set([]string{"state"}, string(*upd.State))
+	}
+	if upd.StartedAt != nil {
+		set([]string{"started_at"}, nullTime(*upd.StartedAt))
+	}
+	if upd.FinishedAt != nil {
+		set([]string{"finished_at"}, nullTime(*upd.FinishedAt))
+	}
+	if upd.Error != nil {
+		set([]string{"error"}, *upd.Error)
+	}
+	if upd.JobID != nil {
+		set([]string{"job_id"}, *upd.JobID)
+	}
+	if upd.Progress != nil {
+		set(progressColumns, progressArgs(upd.Progress)...)
+	}
+	if upd.Totals != nil {
+		set(totalsColumns, totalsArgs(upd.Totals)...)
+	}
+	if len(sets) == 0 {
+		return s.GetScan(ctx, id)
+	}
+	args = append(args, id)
+	query := fmt.Sprintf(`UPDATE scans SET %s WHERE id = $%d`, strings.Join(sets, ", "), len(args))
+	if upd.State != nil {
+		// $1 is the new state.
+		query += ` AND (state NOT IN ` + finalStates + ` OR state = $1)`
+	}
+	sc, err := scanScan(s.pool.QueryRow(ctx, query+` RETURNING `+scanColumns, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		var state shoal.ScanState
+		err = s.pool.QueryRow(ctx, `SELECT state FROM scans WHERE id = $1`, id).Scan(&state)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil, shoal.Errorf(shoal.ENOTFOUND, "scan %d not found", id)
+		case err == nil:
+			return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d is already %s", id, state)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update scan %d: %w", id, err)
+	}
+	return sc, nil
+}
+
+// finalStates lists the final scan states for SQL.
+const finalStates = `('succeeded', 'failed', 'cancelled')`
+
+// GetScan returns one scan.
+func (s *Store) GetScan(ctx context.Context, id int64) (*shoal.Scan, error) {
+	sc, err := scanScan(s.pool.QueryRow(ctx, `SELECT `+scanColumns+` FROM scans WHERE id = $1`, id))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "scan %d not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("get scan %d: %w", id, err)
+	}
+	return sc, nil
+}
+
+// ListScans returns scans, newest first, and the number that match.
+func (s *Store) ListScans(ctx context.Context, f shoal.ScanFilter) ([]*shoal.Scan, int64, error) {
+	if f.State != "" && !f.State.Valid() {
+		return nil, 0, shoal.Errorf(shoal.EINVALID, "unknown scan state %q", f.State)
+	}
+	if err := validatePage(&f.Limit, f.Offset); err != nil {
+		return nil, 0, err
+	}
+	where, args := "", []any{}
+	if f.State != "" {
+		where, args = ` WHERE state = $1`, append(args, string(f.State))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+scanColumns+` FROM scans`+where+` ORDER BY id DESC`+
+		page(len(args)), append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list scans: %w", err)
+	}
+	defer rows.Close()
+	scans := []*shoal.Scan{}
+	for rows.Next() {
+		sc, err := scanScan(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list scans: %w", err)
+		}
+		scans = append(scans, sc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list scans: %w", err)
+	}
+	total, ok := pageTotal(len(scans), f.Limit, f.Offset)
+	if !ok {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM scans`+where, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count scans: %w", err)
+		}
+	}
+	return scans, total, nil
+}
+
+// snapshotOrder orders succeeded scans newest first.
+const snapshotOrder = `finished_at DESC NULLS LAST, id DESC`
+
+// LatestSnapshot returns the succeeded scan that finished last.
+func (s *Store) LatestSnapshot(ctx context.Context) (*shoal.Scan, error) {
+	sc, err := scanScan(s.pool.QueryRow(ctx, `SELECT `+scanColumns+` FROM scans
+		WHERE state = 'succeeded' ORDER BY `+snapshotOrder+` LIMIT 1`))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "no snapshot yet: no scan has succeeded")
+	case err != nil:
+		return nil, fmt.Errorf("latest snapshot: %w", err)
+	}
+	return sc, nil
+}
+
+// checkSnapshot returns ENOTFOUND unless scan id has succeeded. A final
+// state never changes, so it remembers the scans that succeeded.
+func (s *Store) checkSnapshot(ctx context.Context, id int64) error {
+	if _, ok := s.succeeded.Load(id); ok {
+		return nil
+	}
+	var state shoal.ScanState
+	err := s.pool.QueryRow(ctx, `SELECT state FROM scans WHERE id = $1`, id).Scan(&state)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) || err == nil && state != shoal.ScanSucceeded:
+		return shoal.Errorf(shoal.ENOTFOUND, "snapshot %d not found", id)
+	case err != nil:
+		return fmt.Errorf("get snapshot %d: %w", id, err)
+	}
+	s.succeeded.Store(id, true)
+	return nil
+}
+
+// checkScan returns ENOTFOUND unless scan id exists.
+func (s *Store) checkScan(ctx context.Context, id int64) error {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT 1 FROM scans WHERE id = $1`, id).Scan(&n)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return shoal.Errorf(shoal.ENOTFOUND, "scan %d not found", id)
+	case err != nil:
+		return fmt.Errorf("get scan %d: %w", id, err)
+	}
+	return nil
+}
+
+// validatePage checks limit and offset as the root filters do, and fills the
+// default limit.
+func validatePage(limit *int, offset int) error {
+	switch {
+	case *limit < 0 || *limit > shoal.MaxLimit:
+		return shoal.Errorf(shoal.EINVALID, "limit must be between 1 and %d, got %d", shoal.MaxLimit, *limit)
+	case offset < 0:
+		return shoal.Errorf(shoal.EINVALID, "offset must not be negative, got %d", offset)
+	case *limit == 0:
+		*limit = shoal.DefaultLimit
+	}
+	return nil
+}
+
+// pageTotal returns the total when a page shows it: a page that is neither
+// empty nor full is the last one.
+func pageTotal(n, limit, offset int) (int64, bool) {
+	if n > 0 && n < limit || n == 0 && offset == 0 {
+		return int64(offset + n), true
+	}
+	return 0, false
+}
+
+// page returns a LIMIT clause whose limit and offset are the parameters
+// after the first n.
+func page(n int) string { return fmt.Sprintf(" LIMIT $%d OFFSET $%d", n+1, n+2) }
+
+// placeholders returns "$first, $first+1, ..." for n parameters.
+func placeholders(first, n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = "$" + strconv.Itoa(first+i)
+	}
+	return strings.Join(ps, ", ")
+}
+
+// nullTime returns t, or nil (NULL) for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// statTime returns t as stored in statistics, where the zero time keeps its
+// own value, which sorts before every other time.
+func statTime(t time.Time) time.Time { return t.UTC() }
+
+// fromStatTime is the inverse of statTime.
+func fromStatTime(t time.Time) time.Time {
+	t = t.UTC()
+	if t.Equal(time.Time{}) {
+		return time.Time{}
+	}
+	return t
+}
+
+// encodeHistogram returns the counts of h separated by commas, without
+// trailing zeros.
+func encodeHistogram(h *shoal.Histogram) string {
+	n := len(h)
+	for n > 0 && h[n-1] == 0 {
+		n--
+	}
+	b := make([]byte, 0, 4*n)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, h[i], 10)
+	}
+	return string(b)
+}
+
+// decodeHistogram parses the output of encodeHistogram into h.
+func decodeHistogram(s string, h *shoal.Histogram) error {
+	*h = shoal.Histogram{}
+	for i := 0; s != ""; i++ {
+		if i == len(h) {
+			return fmt.Errorf("decode histogram: more than %d buckets", len(h))
+		}
+		v, rest, _ := strings.Cut(s, ",")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("decode histogram: %w", err)
+		}
+		h[i], s = n, rest
+	}
+	return nil
+}

@@ -1,0 +1,370 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shoalhq/shoal"
+)
+
+// sortColumns maps sort keys to the stored columns of tables; partitions sort
+// by spec instead of name.
+var sortColumns = map[shoal.SortKey]string{
+	shoal.SortName:           "name",
+	shoal.SortFiles:          "files",
+	shoal.SortBytes:          "bytes",
+	shoal.SortSmallFiles:     "small_files",
+	shoal.SortSmallRatio:     "small_ratio",
+	shoal.SortNameNodeHeap:   "namenode_heap",
+	shoal.SortReducibleFiles: "reducible_files",
+	shoal.SortAvgSize:        "avg_size",
+	shoal.SortNewestModTime:  "newest_mtime",
+	shoal.SortPartitions:     "partitions",
+}
+
+// orderBy returns an ORDER BY list on column, then on the tie breakers, all
+// in the same direction so that one index serves both directions.
+func orderBy(prefix, column string, desc bool, tieBreakers ...string) string {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	var b strings.Builder
+	b.WriteString(prefix + column + dir)
+	for _, c := range tieBreakers {
+		if c != column {
+			b.WriteString(", " + prefix + c + dir)
+		}
+	}
+	return b.String()
+}
+
+// likeSubstring returns a LIKE pattern (with ESCAPE '\') that matches s
+// anywhere.
+func likeSubstring(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// conds gathers the conditions of a WHERE clause and their arguments.
+type conds struct {
+	list []string
+	args []any
+}
+
+// add adds a condition whose one parameter, written ?, is arg.
+func (c *conds) add(cond string, arg any) {
+	c.args = append(c.args, arg)
+	c.list = append(c.list, strings.Replace(cond, "?", "$"+strconv.Itoa(len(c.args)), 1))
+}
+
+func (c *conds) String() string { return strings.Join(c.list, " AND ") }
+
+// tableColumns are the columns of a table row, in the order of scanTable.
+const tableColumns = `db, tbl, location, format, owner, partitioned, transactional, partitions,
+	files, bytes, small_files, histogram, min_size, max_size, oldest_mtime, newest_mtime, blocks,
+	namenode_heap, files_after_merge, reducible_files, error_partitions`
+
+func scanTable(r pgx.Row, t *shoal.TableStats) error {
+	var hist string
+	err := r.Scan(&t.Database, &t.Table, &t.Location, &t.Format, &t.Owner, &t.Partitioned,
+		&t.Transactional, &t.Partitions, &t.Files, &t.Bytes, &t.Small, &hist, &t.MinSize, &t.MaxSize,
+		&t.OldestModTime, &t.NewestModTime, &t.Blocks, &t.NameNodeHeap, &t.FilesAfterMerge, &t.ReducibleFiles,
+		&t.ErrorPartitions)
+	if err != nil {
+		return err
+	}
+	t.OldestModTime, t.NewestModTime = fromStatTime(t.OldestModTime), fromStatTime(t.NewestModTime)
+	return decodeHistogram(hist, &t.Histogram)
+}
+
+// partitionColumns are the columns of a partition row, after the database
+// and table names, in the order of scanPartition.
+const partitionColumns = `spec, location, format, files, bytes, small_files, histogram, min_size,
+	median_size, max_size, oldest_mtime, newest_mtime, blocks, namenode_heap, files_after_merge,
+	reducible_files, error`
+
+func scanPartition(r pgx.Row, p *shoal.PartitionStats, dest ...any) error {
+	var hist string
+	err := r.Scan(append(dest, &p.Spec, &p.Location, &p.Format, &p.Files, &p.Bytes, &p.Small, &hist,
+		&p.MinSize, &p.MedianSize, &p.MaxSize, &p.OldestModTime, &p.NewestModTime, &p.Blocks, &p.NameNodeHeap,
+		&p.FilesAfterMerge, &p.ReducibleFiles, &p.Error)...)
+	if err != nil {
+		return err
+	}
+	p.OldestModTime, p.NewestModTime = fromStatTime(p.OldestModTime), fromStatTime(p.NewestModTime)
+	return decodeHistogram(hist, &p.Histogram)
+}
+
+// prefixColumns prefixes each column of a comma-separated list.
+func prefixColumns(prefix, columns string) string {
+	cs := strings.Split(columns, ",")
+	for i, c := range cs {
+		cs[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cs, ", ")
+}
+
+// ListDatabases returns the per-database sums of a snapshot, by name.
+func (s *Store) ListDatabases(ctx context.Context, scanID int64) ([]shoal.DatabaseStats, error) {
+	if err := s.checkSnapshot(ctx, scanID); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT db, count(*), sum(partitions)::bigint, sum(files)::bigint,
+		sum(bytes)::bigint, sum(small_files)::bigint, sum(namenode_heap)::bigint, sum(reducible_files)::bigint
+		FROM table_stats WHERE scan_id = $1 GROUP BY db ORDER BY db`, scanID)
+	if err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	dbs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (shoal.DatabaseStats, error) {
+		var d shoal.DatabaseStats
+		err := r.Scan(&d.Name, &d.Tables, &d.Partitions, &d.Files, &d.Bytes, &d.Small, &d.NameNodeHeap, &d.ReducibleFiles)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	if dbs == nil {
+		dbs = []shoal.DatabaseStats{}
+	}
+	return dbs, nil
+}
+
+// ListTables returns the table statistics that match f, and their count.
+func (s *Store) ListTables(ctx context.Context, f shoal.TableFilter) ([]shoal.TableStats, int64, error) {
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkSnapshot(ctx, f.ScanID); err != nil {
+		return nil, 0, err
+	}
+	var c conds
+	c.add("scan_id = ?", f.ScanID)
+	if f.Database != "" {
+		c.add("db = ?", f.Database)
+	}
+	if f.Search != "" {
+		c.add(`name ILIKE ? ESCAPE '\'`, likeSubstring(f.Search))
+	}
+	if f.Format != "" {
+		c.add("format = ?", string(f.Format))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+tableColumns+` FROM table_stats WHERE `+c.String()+
+		` ORDER BY `+orderBy("", sortColumns[f.Sort], f.Desc, "name")+page(len(c.args)),
+		append(c.args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list tables: %w", err)
+	}
+	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (shoal.TableStats, error) {
+		var t shoal.TableStats
+		err := scanTable(r, &t)
+		return t, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list tables: %w", err)
+	}
+	if ts == nil {
+		ts = []shoal.TableStats{}
+	}
+	total, ok := pageTotal(len(ts), f.Limit, f.Offset)
+	switch {
+	case ok:
+	case len(c.list) == 1:
+		err = s.pool.QueryRow(ctx, `SELECT table_rows FROM scans WHERE id = $1`, f.ScanID).Scan(&total)
+	default:
+		err = s.pool.QueryRow(ctx, `SELECT count(*) FROM table_stats WHERE `+c.String(), c.args...).Scan(&total)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("count tables: %w", err)
+	}
+	return ts, total, nil
+}
+
+// GetTable returns the statistics of one table in a snapshot.
+func (s *Store) GetTable(ctx context.Context, scanID int64, db, table string) (*shoal.TableStats, error) {
+	if err := s.checkSnapshot(ctx, scanID); err != nil {
+		return nil, err
+	}
+	var t shoal.TableStats
+	err := scanTable(s.pool.QueryRow(ctx, `SELECT `+tableColumns+` FROM table_stats
+		WHERE scan_id = $1 AND db = $2 AND tbl = $3`, scanID, db, table), &t)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in snapshot %d", db, table, scanID)
+	case err != nil:
+		return nil, fmt.Errorf("get table %s.%s: %w", db, table, err)
+	}
+	return &t, nil
+}
+
+// ListPartitions returns the partition statistics that match f, and their
+// count. Ties sort by spec, then, across a snapshot, by table row id.
+func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]shoal.PartitionStats, int64, error) {
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkSnapshot(ctx, f.ScanID); err != nil {
+		return nil, 0, err
+	}
+	column := sortColumns[f.Sort]
+	if f.Sort == shoal.SortName {
+		column = "spec"
+	}
+	var (
+		c         conds
+		tableRows int64 // partition rows of the table
+		query     string
+	)
+	if f.Table != "" {
+		var tid int64
+		err := s.pool.QueryRow(ctx, `SELECT id, part_rows FROM table_stats WHERE scan_id = $1 AND db = $2 AND tbl = $3`,
+			f.ScanID, f.Database, f.Table).Scan(&tid, &tableRows)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil, 0, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in snapshot %d", f.Database, f.Table, f.ScanID)
+		case err != nil:
+			return nil, 0, fmt.Errorf("list partitions: %w", err)
+		}
+		c.add("p.table_id = ?", tid)
+	} else {
+		c.add("p.scan_id = ?", f.ScanID)
+	}
+	if f.Search != "" {
+		c.add(`p.spec ILIKE ? ESCAPE '\'`, likeSubstring(f.Search))
+	}
+	if f.OnlyErrors {
+		c.list = append(c.list, "p.error <> ''")
+	}
+	filtered := len(c.list) > 1
+	if f.Table != "" {
+		query = `SELECT ` + prefixColumns("p.", partitionColumns) + ` FROM partition_stats p
+			WHERE ` + c.String() + ` ORDER BY ` + orderBy("p.", column, f.Desc, "spec") + page(len(c.args))
+	} else {
+		query = `SELECT t.db, t.tbl, ` + prefixColumns("p.", partitionColumns) + `
+			FROM partition_stats p JOIN table_stats t ON t.id = p.table_id
+			WHERE ` + c.String() + ` ORDER BY ` + orderBy("p.", column, f.Desc, "spec", "table_id") + page(len(c.args))
+	}
+	rows, err := s.pool.Query(ctx, query, append(c.args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list partitions: %w", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (shoal.PartitionStats, error) {
+		p := shoal.PartitionStats{Database: f.Database, Table: f.Table}
+		if f.Table != "" {
+			return p, scanPartition(r, &p)
+		}
+		return p, scanPartition(r, &p, &p.Database, &p.Table)
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list partitions: %w", err)
+	}
+	if ps == nil {
+		ps = []shoal.PartitionStats{}
+	}
+
+	total, ok := pageTotal(len(ps), f.Limit, f.Offset)
+	switch {
+	case ok:
+	case filtered:
+		err = s.pool.QueryRow(ctx, `SELECT count(*) FROM partition_stats p WHERE `+c.String(), c.args...).Scan(&total)
+	case f.Table != "":
+		total = tableRows
+	default:
+		err = s.pool.QueryRow(ctx, `SELECT partition_rows FROM scans WHERE id = $1`, f.ScanID).Scan(&total)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("count partitions: %w", err)
+	}
+	return ps, total, nil
+}
+
+// trendLimit checks the number of trend points and fills the default.
+func trendLimit(limit int) (int, error) {
+	if limit < 0 || limit > shoal.MaxLimit {
+		return 0, shoal.Errorf(shoal.EINVALID, "limit must be between 1 and %d, got %d", shoal.MaxLimit, limit)
+	}
+	if limit == 0 {
+		limit = shoal.DefaultLimit
+	}
+	return limit, nil
+}
+
+// collectTrend reads trend points, newest first, and returns them oldest
+// first.
+func collectTrend(rows pgx.Rows) ([]shoal.TrendPoint, error) {
+	points, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (shoal.TrendPoint, error) {
+		var (
+			pt shoal.TrendPoint
+			at *time.Time
+		)
+		err := r.Scan(&pt.ScanID, &at, &pt.Partitions, &pt.Files, &pt.Bytes, &pt.Small, &pt.NameNodeHeap, &pt.ReducibleFiles)
+		if at != nil {
+			pt.At = at.UTC()
+		}
+		return pt, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if points == nil {
+		points = []shoal.TrendPoint{}
+	}
+	slices.Reverse(points)
+	return points, nil
+}
+
+// TableTrend returns a table's statistics across the newest limit succeeded
+// snapshots that hold it, oldest first.
+func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]shoal.TrendPoint, error) {
+	limit, err := trendLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT s.id, s.finished_at, t.partitions, t.files, t.bytes,
+		t.small_files, t.namenode_heap, t.reducible_files
+		FROM table_stats t JOIN scans s ON s.id = t.scan_id
+		WHERE t.db = $1 AND t.tbl = $2 AND s.state = 'succeeded'
+		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC LIMIT $3`, db, table, limit)
+	if err != nil {
+		return nil, fmt.Errorf("table trend: %w", err)
+	}
+	points, err := collectTrend(rows)
+	if err != nil {
+		return nil, fmt.Errorf("table trend: %w", err)
+	}
+	if len(points) == 0 {
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in any snapshot", db, table)
+	}
+	return points, nil
+}
+
+// WarehouseTrend returns the sums of the newest limit succeeded snapshots
+// that hold table statistics, oldest first.
+func (s *Store) WarehouseTrend(ctx context.Context, limit int) ([]shoal.TrendPoint, error) {
+	limit, err := trendLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT s.id, s.finished_at, sum(t.partitions)::bigint, sum(t.files)::bigint,
+		sum(t.bytes)::bigint, sum(t.small_files)::bigint, sum(t.namenode_heap)::bigint, sum(t.reducible_files)::bigint
+		FROM (SELECT id, finished_at FROM scans WHERE state = 'succeeded' AND table_rows > 0
+			ORDER BY `+snapshotOrder+` LIMIT $1) s
+		JOIN table_stats t ON t.scan_id = s.id
+		GROUP BY s.id, s.finished_at
+		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse trend: %w", err)
+	}
+	points, err := collectTrend(rows)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse trend: %w", err)
+	}
+	return points, nil
+}

@@ -1,0 +1,512 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/shoalhq/shoal"
+)
+
+var _ shoal.Store = (*Store)(nil)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Connection settings applied by the driver to every pooled connection.
+// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so
+// that a transaction that reads and then writes waits for busy_timeout
+// instead of failing when another connection wrote in between.
+var pragmas = []string{
+	"journal_mode(WAL)",
+	"busy_timeout(10000)",
+	"synchronous(NORMAL)",
+	"foreign_keys(1)",
+	"cache_size(-32768)",    // 32 MiB per connection
+	"temp_store(MEMORY)",    // statement journals and sorts
+	"mmap_size(1073741824)", // read up to 1 GiB without copies
+}
+
+// maxConns bounds the pool. Queries are CPU-bound in process, so more
+// connections than this only add memory.
+const maxConns = 16
+
+// Store is a shoal.Store on a SQLite database file. It is safe for
+// concurrent use.
+type Store struct {
+	db *sql.DB
+
+	mu        sync.Mutex
+	stmts     map[string]*sql.Stmt // prepared queries by text
+	succeeded sync.Map             // ids of succeeded scans, which stay so
+}
+
+// maxStmts bounds the prepared queries a Store keeps. The queries vary with
+// filters, sort keys and page bounds; the most common ones come first.
+const maxStmts = 500
+
+// Open opens, or creates, the SQLite database at path. It does not migrate
+// the schema: call Migrate.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") || path == ":memory:" {
+		return nil, shoal.Errorf(shoal.EINVALID, "invalid SQLite database path %q", path)
+	}
+	q := url.Values{"_txlock": {"immediate"}}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &Store{db: db, stmts: make(map[string]*sql.Stmt)}, nil
+}
+
+// DB returns the database handle, which the job queue shares.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Migrate applies the pending schema migrations.
+func (s *Store) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	clear(s.stmts)
+	s.mu.Unlock()
+	return s.db.Close()
+}
+
+// prepared returns query prepared once, or nil when too many queries are
+// prepared already. The driver parses a query again for every call
+// otherwise, which costs as much as reading a page of results.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st, ok := s.stmts[query]
+	full := len(s.stmts) >= maxStmts
+	s.mu.Unlock()
+	if ok || full {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev, ok := s.stmts[query]; ok {
+		st.Close()
+		return prev, nil
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// query runs a query, prepared once if it can be.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(ctx, query)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == nil:
+		return s.db.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow runs a query for one row, prepared once if it can be.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := s.prepared(ctx, query)
+	switch {
+	case err != nil:
+		return errRow{err}
+	case st == nil:
+		return s.db.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// errRow is a row that failed before the query ran.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// scanColumns are the columns of a scan, in the order of scanScan.
+const scanColumns = `id, catalog, state, created_at, started_at, finished_at, error, job_id,
+	small_file_size, target_file_size, block_size,
+	partitions_done, partitions_total, total_known, tables_done, tables_total,
+	progress_files, progress_bytes, progress_errors, rate, eta,
+	databases, tables, partitions, files, bytes, small_files, blocks,
+	namenode_heap, files_after_merge, reducible_files, error_partitions, histogram`
+
+// Column groups that ScanUpdate sets together.
+var (
+	progressColumns = []string{"partitions_done", "partitions_total", "total_known", "tables_done",
+		"tables_total", "progress_files", "progress_bytes", "progress_errors", "rate", "eta"}
+	totalsColumns = []string{"databases", "tables", "partitions", "files", "bytes", "small_files",
+		"blocks", "namenode_heap", "files_after_merge", "reducible_files", "error_partitions", "histogram"}
+)
+
+func progressArgs(p *shoal.ScanProgress) []any {
+	return []any{p.PartitionsDone, p.PartitionsTotal, p.TotalKnown, p.TablesDone, p.TablesTotal,
+		p.Files, p.Bytes, p.Errors, finite(p.Rate), int64(p.ETA)}
+}
+
+func totalsArgs(t *shoal.Totals) []any {
+	return []any{t.Databases, t.Tables, t.Partitions, t.Files, t.Bytes, t.Small, t.Blocks,
+		t.NameNodeHeap, t.FilesAfterMerge, t.ReducibleFiles, t.ErrorPartitions, encodeHistogram(&t.Histogram)}
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanScan(r rowScanner) (*shoal.Scan, error) {
+	var (
+		sc                shoal.Scan
+		created           int64
+		started, finished sql.NullInt64
+		eta               int64
+		hist              string
+		p                 = &sc.Progress
+		t                 = &sc.Totals
+		th                = &sc.Thresholds
+	)
+	err := r.Scan(&sc.ID, &sc.Catalog, &sc.State, &created, &started, &finished, &sc.Error, &sc.JobID,
+		&th.SmallFileSize, &th.TargetFileSize, &th.BlockSize,
+		&p.PartitionsDone, &p.PartitionsTotal, &p.TotalKnown, &p.TablesDone, &p.TablesTotal,
+		&p.Files, &p.Bytes, &p.Errors, &p.Rate, &eta,
+		&t.Databases, &t.Tables, &t.Partitions, &t.Files, &t.Bytes, &t.Small, &t.Blocks,
+		&t.NameNodeHeap, &t.FilesAfterMerge, &t.ReducibleFiles, &t.ErrorPartitions, &hist)
+	if err != nil {
+		return nil, err
+	}
+	sc.CreatedAt = time.UnixMicro(created).UTC()
+	sc.StartedAt, sc.FinishedAt = fromMicros(started), fromMicros(finished)
+	p.ETA = time.Duration(eta)
+	if err := decodeHistogram(hist, &t.Histogram); err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// CreateScan inserts s and sets its ID and CreatedAt. An empty state
+// becomes queued.
+func (s *Store) CreateScan(ctx context.Context, sc *shoal.Scan) error {
+	if sc.State == "" {
+		sc.State = shoal.ScanQueued
+	}
+	if !sc.State.Valid() {
+		return shoal.Errorf(shoal.EINVALID, "unknown scan state %q", sc.State)
+	}
+	created := time.Now().UTC().Truncate(time.Microsecond)
+	args := []any{sc.Catalog, sc.State, created.UnixMicro(), micros(sc.StartedAt), micros(sc.FinishedAt),
+		sc.Error, sc.JobID, sc.Thresholds.SmallFileSize, sc.Thresholds.TargetFileSize, sc.Thresholds.BlockSize}
+	args = append(args, progressArgs(&sc.Progress)...)
+	args = append(args, totalsArgs(&sc.Totals)...)
+	var id int64
+	err := s.queryRow(ctx, `INSERT INTO scans (`+scanColumns[len("id, "):]+`)
+		VALUES (`+placeholders(len(args))+`) RETURNING id`, args...).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("create scan: %w", err)
+	}
+	sc.ID, sc.CreatedAt = id, created
+	return nil
+}
+
+// finalStates lists the final scan states for SQL.
+const finalStates = `('succeeded', 'failed', 'cancelled')`
+
+// UpdateScan changes the fields of upd that are set. Changing the state of a
+// final scan returns ECONFLICT; setting the state it already has does not.
+func (s *Store) UpdateScan(ctx context.Context, id int64, upd shoal.ScanUpdate) (*shoal.Scan, error) {
+	var (
+		sets []string
+		args []any
+	)
+	set := func(cols []string, vals ...any) {
+		for _, c := range cols {
+			sets = append(sets, c+" = ?")
+		}
+		args = append(args, vals...)
+	}
+	if upd.State != nil {
+		if !upd.State.Valid() {
+			return nil, shoal.Errorf(shoal.EINVALID, "unknown scan state %q", *upd.State)
+		}
+		set([]string{"state"}, *upd.State)
+	}
+	if upd.StartedAt != nil {
+		set([]string{"started_at"}, micros(*upd.StartedAt))
+	}
+	if upd.FinishedAt != nil {
+		set([]string{"finished_at"}, micros(*upd.FinishedAt))
+	}
+	if upd.Error != nil {
+		set([]string{"error"}, *upd.Error)
+	}
+	if upd.JobID != nil {
+		set([]string{"job_id"}, *upd.JobID)
+	}
+	if upd.Progress != nil {
+		set(progressColumns, progressArgs(upd.Progress)...)
+	}
+	if upd.Totals != nil {
+		set(totalsColumns, totalsArgs(upd.Totals)...)
+	}
+	if len(sets) == 0 {
+		return s.GetScan(ctx, id)
+	}
+	query := `UPDATE scans SET ` + strings.Join(sets, ", ") + ` WHERE id = ?`
+	args = append(args, id)
+	if upd.State != nil {
+		query += ` AND (state NOT IN ` + finalStates + ` OR state = ?)`
+		args = append(args, *upd.State)
+	}
+	sc, err := scanScan(s.queryRow(ctx, query+` RETURNING `+scanColumns, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		var state shoal.ScanState
+		err = s.queryRow(ctx, `SELECT state FROM scans WHERE id = ?`, id).Scan(&state)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil, shoal.Errorf(shoal.ENOTFOUND, "scan %d not found", id)
+		case err == nil:
+			return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d is already %s", id, state)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update scan %d: %w", id, err)
+	}
+	return sc, nil
+}
+
+// GetScan returns one scan.
+func (s *Store) GetScan(ctx context.Context, id int64) (*shoal.Scan, error) {
+	sc, err := scanScan(s.queryRow(ctx, `SELECT `+scanColumns+` FROM scans WHERE id = ?`, id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "scan %d not found", id)
+	case err != nil:
+		return nil, fmt.Errorf("get scan %d: %w", id, err)
+	}
+	return sc, nil
+}
+
+// ListScans returns scans, newest first, and the number that match.
+func (s *Store) ListScans(ctx context.Context, f shoal.ScanFilter) ([]*shoal.Scan, int64, error) {
+	if f.State != "" && !f.State.Valid() {
+		return nil, 0, shoal.Errorf(shoal.EINVALID, "unknown scan state %q", f.State)
+	}
+	if err := validatePage(&f.Limit, f.Offset); err != nil {
+		return nil, 0, err
+	}
+	where, args := "", []any{}
+	if f.State != "" {
+		where, args = ` WHERE state = ?`, append(args, f.State)
+	}
+	rows, err := s.query(ctx, `SELECT `+scanColumns+` FROM scans`+where+
+		` ORDER BY id DESC`+page(f.Limit, f.Offset), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list scans: %w", err)
+	}
+	defer rows.Close()
+	scans := []*shoal.Scan{}
+	for rows.Next() {
+		sc, err := scanScan(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list scans: %w", err)
+		}
+		scans = append(scans, sc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list scans: %w", err)
+	}
+	total, ok := pageTotal(len(scans), f.Limit, f.Offset)
+	if !ok {
+		if err := s.queryRow(ctx, `SELECT count(*) FROM scans`+where, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count scans: %w", err)
+		}
+	}
+	return scans, total, nil
+}
+
+// snapshotOrder orders succeeded scans newest first.
+const snapshotOrder = `finished_at DESC NULLS LAST, id DESC`
+
+// LatestSnapshot returns the succeeded scan that finished last.
+func (s *Store) LatestSnapshot(ctx context.Context) (*shoal.Scan, error) {
+	sc, err := scanScan(s.queryRow(ctx, `SELECT `+scanColumns+` FROM scans
+		WHERE state = 'succeeded' ORDER BY `+snapshotOrder+` LIMIT 1`))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "no snapshot yet: no scan has succeeded")
+	case err != nil:
+		return nil, fmt.Errorf("latest snapshot: %w", err)
+	}
+	return sc, nil
+}
+
+// checkSnapshot returns ENOTFOUND unless scan id has succeeded. A final
+// state never changes, so it remembers the scans that succeeded.
+func (s *Store) checkSnapshot(ctx context.Context, id int64) error {
+	if _, ok := s.succeeded.Load(id); ok {
+		return nil
+	}
+	var state shoal.ScanState
+	err := s.queryRow(ctx, `SELECT state FROM scans WHERE id = ?`, id).Scan(&state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && state != shoal.ScanSucceeded:
+		return shoal.Errorf(shoal.ENOTFOUND, "snapshot %d not found", id)
+	case err != nil:
+		return fmt.Errorf("get snapshot %d: %w", id, err)
+	}
+	s.succeeded.Store(id, true)
+	return nil
+}
+
+// checkScan returns ENOTFOUND unless scan id exists.
+func (s *Store) checkScan(ctx context.Context, id int64) error {
+	var n int
+	err := s.queryRow(ctx, `SELECT 1 FROM scans WHERE id = ?`, id).Scan(&n)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return shoal.Errorf(shoal.ENOTFOUND, "scan %d not found", id)
+	case err != nil:
+		return fmt.Errorf("get scan %d: %w", id, err)
+	}
+	return nil
+}
+
+// validatePage checks limit and offset as the root filters do, and fills the
+// default limit.
+func validatePage(limit *int, offset int) error {
+	switch {
+	case *limit < 0 || *limit > shoal.MaxLimit:
+		return shoal.Errorf(shoal.EINVALID, "limit must be between 1 and %d, got %d", shoal.MaxLimit, *limit)
+	case offset < 0:
+		return shoal.Errorf(shoal.EINVALID, "offset must not be negative, got %d", offset)
+	case *limit == 0:
+		*limit = shoal.DefaultLimit
+	}
+	return nil
+}
+
+// pageTotal returns the total when a page shows it: a page that is neither
+// empty nor full is the last one.
+func pageTotal(n, limit, offset int) (int64, bool) {
+	if n > 0 && n < limit || n == 0 && offset == 0 {
+		return int64(offset + n), true
+	}
+	return 0, false
+}
+
+// page returns a LIMIT clause. Its numbers are literals: SQLite prepares a
+// statement again each time a parameter of its LIMIT changes.
+func page(limit, offset int) string {
+	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, offset)
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// micros returns t in Unix microseconds, or nil (NULL) for the zero time.
+func micros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// statTime returns t in Unix microseconds. The zero time keeps its own
+// value, which sorts before every other time.
+func statTime(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(v.Int64).UTC()
+}
+
+// finite replaces NaN, which SQLite stores as NULL, with 0.
+func finite(f float64) float64 {
+	if math.IsNaN(f) {
+		return 0
+	}
+	return f
+}
+
+// encodeHistogram returns the counts of h separated by commas, without
+// trailing zeros.
+func encodeHistogram(h *shoal.Histogram) string {
+	n := len(h)
+	for n > 0 && h[n-1] == 0 {
+		n--
+	}
+	b := make([]byte, 0, 4*n)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, h[i], 10)
+	}
+	return string(b)
+}
+
+// decodeHistogram parses the output of encodeHistogram into h.
+func decodeHistogram(s string, h *shoal.Histogram) error {
+	*h = shoal.Histogram{}
+	for i := 0; s != ""; i++ {
+		if i == len(h) {
+			return fmt.Errorf("decode histogram: more than %d buckets", len(h))
+		}
+		v, rest, _ := strings.Cut(s, ",")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("decode histogram: %w", err)
+		}
+		h[i], s = n, rest
+	}
+	return nil
+}

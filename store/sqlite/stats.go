@@ -1,0 +1,367 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shoalhq/shoal"
+)
+
+// sortColumns maps sort keys to the stored columns of tables; partitions sort
+// by spec instead of name.
+var sortColumns = map[shoal.SortKey]string{
+	shoal.SortName:           "name",
+	shoal.SortFiles:          "files",
+	shoal.SortBytes:          "bytes",
+	shoal.SortSmallFiles:     "small_files",
+	shoal.SortSmallRatio:     "small_ratio",
+	shoal.SortNameNodeHeap:   "namenode_heap",
+	shoal.SortReducibleFiles: "reducible_files",
+	shoal.SortAvgSize:        "avg_size",
+	shoal.SortNewestModTime:  "newest_mtime",
+	shoal.SortPartitions:     "partitions",
+}
+
+// orderBy returns an ORDER BY list on column, then on the tie breakers, all
+// in the same direction so that one index serves both directions.
+func orderBy(prefix, column string, desc bool, tieBreakers ...string) string {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	var b strings.Builder
+	b.WriteString(prefix + column + dir)
+	for _, c := range tieBreakers {
+		if c != column {
+			b.WriteString(", " + prefix + c + dir)
+		}
+	}
+	return b.String()
+}
+
+// likeSubstring returns a LIKE pattern (with ESCAPE '\') that matches s
+// anywhere.
+func likeSubstring(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// tableColumns are the columns of a table row, in the order of scanTable.
+const tableColumns = `db, tbl, data`
+
+func scanTable(r rowScanner, t *shoal.TableStats) error {
+	var data []byte // not sql.RawBytes, which a sql.Row cannot scan into
+	if err := r.Scan(&t.Database, &t.Table, &data); err != nil {
+		return err
+	}
+	return decodeTable(data, t)
+}
+
+// partitionColumns are the columns of a partition row, after the database
+// and table names, in the order of scanPartition.
+const partitionColumns = `spec, data`
+
+func scanPartition(r rowScanner, p *shoal.PartitionStats, dest ...any) error {
+	var data sql.RawBytes
+	if err := r.Scan(append(dest, &p.Spec, &data)...); err != nil {
+		return err
+	}
+	return decodePartition(data, p)
+}
+
+// ListDatabases returns the per-database sums of a snapshot, by name.
+func (s *Store) ListDatabases(ctx context.Context, scanID int64) ([]shoal.DatabaseStats, error) {
+	if err := s.checkSnapshot(ctx, scanID); err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT db, count(*), sum(partitions), sum(files), sum(bytes),
+		sum(small_files), sum(namenode_heap), sum(reducible_files)
+		FROM table_stats WHERE scan_id = ? GROUP BY db ORDER BY db`, scanID)
+	if err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	defer rows.Close()
+	dbs := []shoal.DatabaseStats{}
+	for rows.Next() {
+		var d shoal.DatabaseStats
+		if err := rows.Scan(&d.Name, &d.Tables, &d.Partitions, &d.Files, &d.Bytes, &d.Small,
+			&d.NameNodeHeap, &d.ReducibleFiles); err != nil {
+			return nil, fmt.Errorf("list databases: %w", err)
+		}
+		dbs = append(dbs, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	return dbs, nil
+}
+
+// ListTables returns the table statistics that match f, and their count.
+func (s *Store) ListTables(ctx context.Context, f shoal.TableFilter) ([]shoal.TableStats, int64, error) {
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkSnapshot(ctx, f.ScanID); err != nil {
+		return nil, 0, err
+	}
+	where, args := []string{"scan_id = ?"}, []any{f.ScanID}
+	if f.Database != "" {
+		where, args = append(where, "db = ?"), append(args, f.Database)
+	}
+	if f.Search != "" {
+		where, args = append(where, `name LIKE ? ESCAPE '\'`), append(args, likeSubstring(f.Search))
+	}
+	if f.Format != "" {
+		where, args = append(where, "format = ?"), append(args, string(f.Format))
+	}
+	cond := strings.Join(where, " AND ")
+	rows, err := s.query(ctx, `SELECT `+tableColumns+` FROM table_stats WHERE `+cond+
+		` ORDER BY `+orderBy("", sortColumns[f.Sort], f.Desc, "name")+page(f.Limit, f.Offset), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list tables: %w", err)
+	}
+	defer rows.Close()
+	ts := []shoal.TableStats{}
+	for rows.Next() {
+		var t shoal.TableStats
+		if err := scanTable(rows, &t); err != nil {
+			return nil, 0, fmt.Errorf("list tables: %w", err)
+		}
+		ts = append(ts, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list tables: %w", err)
+	}
+	total, ok := pageTotal(len(ts), f.Limit, f.Offset)
+	switch {
+	case ok:
+	case len(where) == 1:
+		err = s.queryRow(ctx, `SELECT table_rows FROM scans WHERE id = ?`, f.ScanID).Scan(&total)
+	default:
+		err = s.queryRow(ctx, `SELECT count(*) FROM table_stats WHERE `+cond, args...).Scan(&total)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("count tables: %w", err)
+	}
+	return ts, total, nil
+}
+
+// GetTable returns the statistics of one table in a snapshot.
+func (s *Store) GetTable(ctx context.Context, scanID int64, db, table string) (*shoal.TableStats, error) {
+	if err := s.checkSnapshot(ctx, scanID); err != nil {
+		return nil, err
+	}
+	var t shoal.TableStats
+	err := scanTable(s.queryRow(ctx, `SELECT `+tableColumns+` FROM table_stats
+		WHERE scan_id = ? AND db = ? AND tbl = ?`, scanID, db, table), &t)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in snapshot %d", db, table, scanID)
+	case err != nil:
+		return nil, fmt.Errorf("get table %s.%s: %w", db, table, err)
+	}
+	return &t, nil
+}
+
+// ListPartitions returns the partition statistics that match f, and their
+// count. Ties sort by spec, then, across a snapshot, by table row id.
+func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]shoal.PartitionStats, int64, error) {
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkSnapshot(ctx, f.ScanID); err != nil {
+		return nil, 0, err
+	}
+	key := partitionKeys[f.Sort]
+	var (
+		where []string
+		args  []any
+	)
+	if f.Search != "" {
+		where, args = append(where, `p.spec LIKE ? ESCAPE '\'`), append(args, likeSubstring(f.Search))
+	}
+	if f.OnlyErrors {
+		where = append(where, "p.failed = 1")
+	}
+	filtered := len(where) > 0
+
+	var (
+		ps    []shoal.PartitionStats
+		total int64
+		err   error
+	)
+	switch {
+	case f.Table != "":
+		var tid int64
+		err := s.queryRow(ctx, `SELECT id, part_rows FROM table_stats
+			WHERE scan_id = ? AND db = ? AND tbl = ?`, f.ScanID, f.Database, f.Table).Scan(&tid, &total)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil, 0, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in snapshot %d", f.Database, f.Table, f.ScanID)
+		case err != nil:
+			return nil, 0, fmt.Errorf("list partitions: %w", err)
+		}
+		where, args = append([]string{"p.table_id = ?"}, where...), append([]any{tid}, args...)
+		ps, err = s.queryPartitions(ctx, `SELECT `+prefixColumns("p.", partitionColumns)+`
+			FROM partition_stats p WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY `+orderBy("p.", key.column, f.Desc, "spec")+page(f.Limit, f.Offset),
+			args, f.Database, f.Table)
+		if err != nil {
+			return nil, 0, err
+		}
+	case filtered:
+		where, args = append([]string{"t.scan_id = ?"}, where...), append([]any{f.ScanID}, args...)
+		ps, err = s.queryPartitions(ctx, `SELECT t.db, t.tbl, `+prefixColumns("p.", partitionColumns)+`
+			FROM table_stats t JOIN partition_stats p ON p.table_id = t.id
+			WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY `+orderBy("p.", key.column, f.Desc, "spec", "table_id")+page(f.Limit, f.Offset),
+			args, "", "")
+		if err != nil {
+			return nil, 0, err
+		}
+	default:
+		ps, err = s.rankPartitions(ctx, f.ScanID, key, f.Desc, f.Limit, f.Offset)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list partitions: %w", err)
+		}
+		err = s.queryRow(ctx, `SELECT partition_rows FROM scans WHERE id = ?`, f.ScanID).Scan(&total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("count partitions: %w", err)
+		}
+	}
+	if n, ok := pageTotal(len(ps), f.Limit, f.Offset); ok {
+		return ps, n, nil
+	}
+	if filtered {
+		from := `partition_stats p WHERE `
+		if f.Table == "" {
+			from = `table_stats t JOIN partition_stats p ON p.table_id = t.id WHERE `
+		}
+		if err := s.queryRow(ctx, `SELECT count(*) FROM `+from+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count partitions: %w", err)
+		}
+	}
+	return ps, total, nil
+}
+
+// queryPartitions runs a query for partition rows. Without db and table, the
+// rows start with the database and table names.
+func (s *Store) queryPartitions(ctx context.Context, query string, args []any, db, table string) ([]shoal.PartitionStats, error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list partitions: %w", err)
+	}
+	defer rows.Close()
+	ps := []shoal.PartitionStats{}
+	for rows.Next() {
+		p := shoal.PartitionStats{Database: db, Table: table}
+		if db == "" {
+			err = scanPartition(rows, &p, &p.Database, &p.Table)
+		} else {
+			err = scanPartition(rows, &p)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list partitions: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list partitions: %w", err)
+	}
+	return ps, nil
+}
+
+// prefixColumns prefixes each column of a comma-separated list.
+func prefixColumns(prefix, columns string) string {
+	cs := strings.Split(columns, ",")
+	for i, c := range cs {
+		cs[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cs, ", ")
+}
+
+// trendLimit checks the number of trend points and fills the default.
+func trendLimit(limit int) (int, error) {
+	if limit < 0 || limit > shoal.MaxLimit {
+		return 0, shoal.Errorf(shoal.EINVALID, "limit must be between 1 and %d, got %d", shoal.MaxLimit, limit)
+	}
+	if limit == 0 {
+		limit = shoal.DefaultLimit
+	}
+	return limit, nil
+}
+
+func scanTrend(rows *sql.Rows) ([]shoal.TrendPoint, error) {
+	defer rows.Close()
+	points := []shoal.TrendPoint{}
+	for rows.Next() {
+		var (
+			pt shoal.TrendPoint
+			at sql.NullInt64
+		)
+		if err := rows.Scan(&pt.ScanID, &at, &pt.Partitions, &pt.Files, &pt.Bytes, &pt.Small,
+			&pt.NameNodeHeap, &pt.ReducibleFiles); err != nil {
+			return nil, err
+		}
+		pt.At = fromMicros(at)
+		points = append(points, pt)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Reverse(points)
+	return points, nil
+}
+
+// TableTrend returns a table's statistics across the newest limit succeeded
+// snapshots that hold it, oldest first.
+func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]shoal.TrendPoint, error) {
+	limit, err := trendLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT s.id, s.finished_at, t.partitions, t.files, t.bytes,
+		t.small_files, t.namenode_heap, t.reducible_files
+		FROM table_stats t JOIN scans s ON s.id = t.scan_id
+		WHERE t.db = ? AND t.tbl = ? AND s.state = 'succeeded'
+		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`+page(limit, 0), db, table)
+	if err != nil {
+		return nil, fmt.Errorf("table trend: %w", err)
+	}
+	points, err := scanTrend(rows)
+	if err != nil {
+		return nil, fmt.Errorf("table trend: %w", err)
+	}
+	if len(points) == 0 {
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in any snapshot", db, table)
+	}
+	return points, nil
+}
+
+// WarehouseTrend returns the sums of the newest limit succeeded snapshots
+// that hold table statistics, oldest first.
+func (s *Store) WarehouseTrend(ctx context.Context, limit int) ([]shoal.TrendPoint, error) {
+	limit, err := trendLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT s.id, s.finished_at, sum(t.partitions), sum(t.files),
+		sum(t.bytes), sum(t.small_files), sum(t.namenode_heap), sum(t.reducible_files)
+		FROM (SELECT id, finished_at FROM scans WHERE state = 'succeeded' AND table_rows > 0
+			ORDER BY `+snapshotOrder+page(limit, 0)+`) s
+		JOIN table_stats t ON t.scan_id = s.id
+		GROUP BY s.id, s.finished_at
+		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse trend: %w", err)
+	}
+	points, err := scanTrend(rows)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse trend: %w", err)
+	}
+	return points, nil
+}
