@@ -380,7 +380,7 @@ func (c *Config) Validate(requireCatalog bool) error {
 func checkURL(s string, schemes ...string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %v", redact(s), err)
+		return fmt.Errorf("%q is not a URL: %w", redact(s), err)
 	}
 	for _, sc := range schemes {
 		if u.Scheme == sc {

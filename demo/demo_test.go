@@ -448,7 +448,7 @@ func countRows(format shoal.Format, path string, data []byte) (int64, error) {
 		for {
 			k, err := r.ReadRows(buf)
 			n += int64(k)
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			} else if err != nil {
 				return n, err

@@ -109,7 +109,7 @@ func checkEmpty(dir string) error {
 	defer f.Close()
 	names, err := f.Readdirnames(1)
 	switch {
-	case err == io.EOF:
+	case errors.Is(err, io.EOF):
 		return nil
 	case err != nil:
 		return fmt.Errorf("read demo dir: %w", err)

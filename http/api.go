@@ -17,7 +17,7 @@ var _ api.StrictServerInterface = (*apiServer)(nil)
 
 // specJSON renders the embedded spec as JSON for /api/v1/openapi.json.
 func specJSON() ([]byte, error) {
-	sw, err := api.GetSwagger()
+	sw, err := api.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded OpenAPI spec: %w", err)
 	}

@@ -133,8 +133,7 @@ func NewSQLite(path string, cfg Config) (*Client, error) {
 	w := &scanWorker{cfg: cfg}
 	rc, err := river.NewClient(driver, riverConfig(cfg, w))
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("new job client: %w", err)
+		return nil, errors.Join(fmt.Errorf("new job client: %w", err), db.Close())
 	}
 	return &Client{
 		cfg: cfg,

@@ -383,7 +383,7 @@ func (s *Scanner) collect(ctx context.Context, w shoal.SnapshotWriter, results <
 	)
 	defer ticker.Stop()
 	bw := newBatchWriter(ctx, w, 2)
-	defer bw.close()
+	defer func() { _ = bw.close() }() // on early returns; the normal path checks it
 
 	flush := func() error {
 		if len(parts) == 0 && len(tables) == 0 {

@@ -97,7 +97,6 @@ func (c *Catalog) Close() error { return nil }
 type entry struct {
 	name string
 	path string
-	info fs.FileInfo
 }
 
 // subdirs lists the visible subdirectories of dir, sorted by name, following

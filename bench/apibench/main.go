@@ -39,7 +39,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Print(err)
+		}
+	}()
 	start := time.Now()
 	scanID, err := seed(ctx, st, *tables, *parts)
 	if err != nil {
@@ -56,7 +60,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	go http.Serve(ln, h)
+	go func() { log.Print(http.Serve(ln, h)) }()
 	base := "http://" + ln.Addr().String() + "/api/v1"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}
 

@@ -76,8 +76,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	sc, err := m.StartScan(ctx)
 	if err != nil {
-		m.Close(ctx)
-		return fmt.Errorf("start the first scan: %w", err)
+		return errors.Join(fmt.Errorf("start the first scan: %w", err), m.Close(ctx))
 	}
 	fmt.Fprintf(stdout, "\nShoal demo is running: open %s\n(scan %d is running; press Ctrl-C to stop)\n", m.URL(), sc.ID)
 	err = m.Wait(ctx)

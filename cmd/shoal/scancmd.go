@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,7 +44,7 @@ type scanTableJSON struct {
 	NamenodeHeapBytes int64  `json:"namenode_heap_bytes"`
 }
 
-func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	f := newFlags("scan", stderr)
 	f.withCatalog()
 	f.withStore()
@@ -70,7 +71,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	defer be.store.Close()
+	defer func() { err = errors.Join(err, be.store.Close()) }()
 	if err := be.migrate(ctx); err != nil {
 		return fmt.Errorf("migrate store: %w", err)
 	}

@@ -69,17 +69,14 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	h, err := srv.Handler()
 	if err != nil {
-		m.Close(ctx)
-		return err
+		return errors.Join(err, m.Close(ctx))
 	}
 	if err := jc.Start(ctx); err != nil {
-		m.Close(ctx)
-		return fmt.Errorf("start workers: %w", err)
+		return errors.Join(fmt.Errorf("start workers: %w", err), m.Close(ctx))
 	}
 	ln, err := net.Listen("tcp", m.Config.Server.Addr)
 	if err != nil {
-		m.Close(ctx)
-		return fmt.Errorf("listen on %s: %w", m.Config.Server.Addr, err)
+		return errors.Join(fmt.Errorf("listen on %s: %w", m.Config.Server.Addr, err), m.Close(ctx))
 	}
 	m.ln = ln
 	m.server = &http.Server{
@@ -203,7 +200,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return errors.Join(err, m.Close(ctx))
 }
 
-func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	f := newFlags("worker", stderr)
 	f.withCatalog()
 	f.withStore()
@@ -217,7 +214,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer be.store.Close()
+	defer func() { err = errors.Join(err, be.store.Close()) }()
 	if err := jc.Start(ctx); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
@@ -228,7 +225,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return jc.Stop(stopCtx)
 }
 
-func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	f := newFlags("migrate", stderr)
 	f.withStore()
 	cfg, err := f.parse(args, false)
@@ -239,8 +236,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer be.store.Close()
-	defer jc.Stop(ctx)
+	defer func() { err = errors.Join(err, jc.Stop(ctx), be.store.Close()) }()
 	fmt.Fprintf(stdout, "store %s is up to date\n", config.Redact(cfg.Store.URL))
 	return nil
 }

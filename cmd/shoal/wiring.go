@@ -182,8 +182,7 @@ func openBackend(ctx context.Context, cfg config.Config, workers int, m *scan.Me
 		return nil, nil, err
 	}
 	if err := be.migrate(ctx); err != nil {
-		be.store.Close()
-		return nil, nil, fmt.Errorf("migrate store: %w", err)
+		return nil, nil, errors.Join(fmt.Errorf("migrate store: %w", err), be.store.Close())
 	}
 	jc, err := be.newJobs(jobs.Config{
 		Store:         be.store,
@@ -196,13 +195,10 @@ func openBackend(ctx context.Context, cfg config.Config, workers int, m *scan.Me
 		Logger:        log,
 	})
 	if err != nil {
-		be.store.Close()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, be.store.Close())
 	}
 	if err := jc.Migrate(ctx); err != nil {
-		jc.Stop(ctx)
-		be.store.Close()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, jc.Stop(ctx), be.store.Close())
 	}
 	return be, jc, nil
 }
