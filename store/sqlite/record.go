@@ -96,6 +96,30 @@ func (r *recordReader) string() string {
 	return s
 }
 
+// format reads a format name, without allocating for the known ones.
+func (r *recordReader) format() shoal.Format {
+	n := r.uint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	b := r.b[:n]
+	r.b = r.b[n:]
+	if f, ok := knownFormats[string(b)]; ok {
+		return f
+	}
+	return shoal.Format(b)
+}
+
+var knownFormats = func() map[string]shoal.Format {
+	m := map[string]shoal.Format{"": ""}
+	for _, f := range []shoal.Format{shoal.FormatUnknown, shoal.FormatParquet, shoal.FormatORC, shoal.FormatAvro,
+		shoal.FormatText, shoal.FormatTextGzip, shoal.FormatSequence, shoal.FormatRCFile, shoal.FormatMixed} {
+		m[string(f)] = f
+	}
+	return m
+}()
+
 func (r *recordReader) time() time.Time { return time.UnixMicro(r.int()).UTC() }
 
 func (r *recordReader) histogram(h *shoal.Histogram) {
@@ -155,7 +179,7 @@ func encodePartition(buf []byte, p *shoal.PartitionStats) []byte {
 func decodePartition(b []byte, p *shoal.PartitionStats) error {
 	r := newRecordReader(b)
 	p.Location = r.string()
-	p.Format = shoal.Format(r.string())
+	p.Format = r.format()
 	p.Files = r.int()
 	p.Bytes = r.int()
 	p.Small = r.int()
@@ -206,7 +230,7 @@ func decodeTable(b []byte, t *shoal.TableStats) error {
 	}
 	r := newRecordReader(b)
 	t.Location = r.string()
-	t.Format = shoal.Format(r.string())
+	t.Format = r.format()
 	t.Owner = r.string()
 	t.Partitioned = r.bool()
 	t.Transactional = r.bool()

@@ -54,9 +54,16 @@ func likeSubstring(s string) string {
 const tableColumns = `db, tbl, data`
 
 func scanTable(r rowScanner, t *shoal.TableStats) error {
-	var data []byte // not sql.RawBytes, which a sql.Row cannot scan into
-	if err := r.Scan(&t.Database, &t.Table, &data); err != nil {
+	var data sql.RawBytes
+	dest := any(&data)
+	if _, ok := r.(*sql.Row); ok {
+		dest = new([]byte) // a sql.Row cannot scan into sql.RawBytes
+	}
+	if err := r.Scan(&t.Database, &t.Table, dest); err != nil {
 		return err
+	}
+	if b, ok := dest.(*[]byte); ok {
+		data = *b
 	}
 	return decodeTable(data, t)
 }
@@ -125,7 +132,7 @@ func (s *Store) ListTables(ctx context.Context, f shoal.TableFilter) ([]shoal.Ta
 		return nil, 0, fmt.Errorf("list tables: %w", err)
 	}
 	defer rows.Close()
-	ts := []shoal.TableStats{}
+	ts := make([]shoal.TableStats, 0, f.Limit)
 	for rows.Next() {
 		var t shoal.TableStats
 		if err := scanTable(rows, &t); err != nil {
@@ -196,30 +203,34 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 	)
 	switch {
 	case f.Table != "":
-		var tid int64
-		err := s.queryRow(ctx, `SELECT id, part_rows FROM table_stats
-			WHERE scan_id = ? AND db = ? AND tbl = ?`, f.ScanID, f.Database, f.Table).Scan(&tid, &total)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return nil, 0, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in snapshot %d", f.Database, f.Table, f.ScanID)
-		case err != nil:
-			return nil, 0, fmt.Errorf("list partitions: %w", err)
-		}
-		where, args = append([]string{"p.table_id = ?"}, where...), append([]any{tid}, args...)
-		ps, err = s.queryPartitions(ctx, `SELECT `+prefixColumns("p.", partitionColumns)+`
-			FROM partition_stats p WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY `+orderBy("p.", key.column, f.Desc, "spec")+page(f.Limit, f.Offset),
-			args, f.Database, f.Table)
+		// One query finds the table and reads the page, with the table's
+		// partition count.
+		where = append([]string{"t.scan_id = ?", "t.db = ?", "t.tbl = ?"}, where...)
+		args = append([]any{f.ScanID, f.Database, f.Table}, args...)
+		var found bool
+		ps, found, total, err = s.tablePartitions(ctx, `SELECT t.part_rows, `+prefixColumns("p.", partitionColumns)+`
+			FROM table_stats t JOIN partition_stats p ON p.table_id = t.id
+			WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY `+orderBy("p.", key.column, f.Desc, "spec")+page(f.Limit, f.Offset), args, f.Limit, f.Database, f.Table)
 		if err != nil {
 			return nil, 0, err
+		}
+		if !found {
+			err := s.queryRow(ctx, `SELECT part_rows FROM table_stats WHERE scan_id = ? AND db = ? AND tbl = ?`,
+				f.ScanID, f.Database, f.Table).Scan(&total)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return nil, 0, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in snapshot %d", f.Database, f.Table, f.ScanID)
+			case err != nil:
+				return nil, 0, fmt.Errorf("list partitions: %w", err)
+			}
 		}
 	case filtered:
 		where, args = append([]string{"t.scan_id = ?"}, where...), append([]any{f.ScanID}, args...)
 		ps, err = s.queryPartitions(ctx, `SELECT t.db, t.tbl, `+prefixColumns("p.", partitionColumns)+`
 			FROM table_stats t JOIN partition_stats p ON p.table_id = t.id
 			WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY `+orderBy("p.", key.column, f.Desc, "spec", "table_id")+page(f.Limit, f.Offset),
-			args, "", "")
+			ORDER BY `+orderBy("p.", key.column, f.Desc, "spec", "table_id")+page(f.Limit, f.Offset), args, f.Limit)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -237,34 +248,48 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 		return ps, n, nil
 	}
 	if filtered {
-		from := `partition_stats p WHERE `
-		if f.Table == "" {
-			from = `table_stats t JOIN partition_stats p ON p.table_id = t.id WHERE `
-		}
-		if err := s.queryRow(ctx, `SELECT count(*) FROM `+from+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
+		if err := s.queryRow(ctx, `SELECT count(*) FROM table_stats t JOIN partition_stats p ON p.table_id = t.id
+			WHERE `+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count partitions: %w", err)
 		}
 	}
 	return ps, total, nil
 }
 
-// queryPartitions runs a query for partition rows. Without db and table, the
-// rows start with the database and table names.
-func (s *Store) queryPartitions(ctx context.Context, query string, args []any, db, table string) ([]shoal.PartitionStats, error) {
+// tablePartitions runs a query for partition rows of one table that start
+// with the table's partition_rows. found is false when there are no rows.
+func (s *Store) tablePartitions(ctx context.Context, query string, args []any, limit int, db, table string) (ps []shoal.PartitionStats, found bool, partRows int64, err error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, false, 0, fmt.Errorf("list partitions: %w", err)
+	}
+	defer rows.Close()
+	ps = make([]shoal.PartitionStats, 0, limit)
+	for rows.Next() {
+		p := shoal.PartitionStats{Database: db, Table: table}
+		if err := scanPartition(rows, &p, &partRows); err != nil {
+			return nil, false, 0, fmt.Errorf("list partitions: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, 0, fmt.Errorf("list partitions: %w", err)
+	}
+	return ps, len(ps) > 0, partRows, nil
+}
+
+// queryPartitions runs a query for partition rows that start with the
+// database and table names.
+func (s *Store) queryPartitions(ctx context.Context, query string, args []any, limit int) ([]shoal.PartitionStats, error) {
 	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list partitions: %w", err)
 	}
 	defer rows.Close()
-	ps := []shoal.PartitionStats{}
+	ps := make([]shoal.PartitionStats, 0, limit)
 	for rows.Next() {
-		p := shoal.PartitionStats{Database: db, Table: table}
-		if db == "" {
-			err = scanPartition(rows, &p, &p.Database, &p.Table)
-		} else {
-			err = scanPartition(rows, &p)
-		}
-		if err != nil {
+		var p shoal.PartitionStats
+		if err := scanPartition(rows, &p, &p.Database, &p.Table); err != nil {
 			return nil, fmt.Errorf("list partitions: %w", err)
 		}
 		ps = append(ps, p)
