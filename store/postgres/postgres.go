@@ -69,7 +69,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	// goose needs a database/sql handle: open one for the migration only.
 	db := stdlib.OpenDB(*s.pool.Config().ConnConfig.Copy())
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()),
 		goose.WithSessionLocker(advisoryLocker{}))

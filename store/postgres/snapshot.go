@@ -126,7 +126,7 @@ func (s *Store) begin(ctx context.Context) (pgx.Tx, error) {
 		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-		tx.Rollback(context.WithoutCancel(ctx))
+		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	return tx, nil
@@ -161,7 +161,7 @@ func (w *SnapshotWriter) WritePartitions(ctx context.Context, ps []shoal.Partiti
 	if err != nil {
 		return fmt.Errorf("write partitions: %w", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	ids, tables, err := w.tableIDs(ctx, tx, keys)
 	if err != nil {
 		return fmt.Errorf("write partitions: %w", err)
@@ -264,7 +264,7 @@ func (w *SnapshotWriter) WriteTables(ctx context.Context, ts []shoal.TableStats)
 	if err != nil {
 		return fmt.Errorf("write tables: %w", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	ids, tables, err := w.tableIDs(ctx, tx, keys)
 	if err != nil {
 		return fmt.Errorf("write tables: %w", err)

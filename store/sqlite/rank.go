@@ -135,7 +135,7 @@ func (s *Store) rankPartitions(ctx context.Context, scanID int64, key *partition
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		defer func() { _ = rows.Close() }()
 		for rows.Next() {
 			r := ranked{table: tid}
 			if err := rows.Scan(&r.id, &r.value, &r.spec); err != nil {
@@ -180,12 +180,12 @@ func (s *Store) rankPartitions(ctx context.Context, scanID int64, key *partition
 		for rows.Next() {
 			var t table
 			if err := rows.Scan(&t.id, &t.bound); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return nil, err
 			}
 			chunk = append(chunk, t)
 		}
-		rows.Close()
+		_ = rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
@@ -222,7 +222,7 @@ func (s *Store) rankPartitions(ctx context.Context, scanID int64, key *partition
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	byID := make(map[int64]shoal.PartitionStats, len(page))
 	for rows.Next() {
 		var (

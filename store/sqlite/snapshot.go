@@ -147,7 +147,7 @@ func (s *Store) SnapshotWriter(ctx context.Context, id int64) (shoal.SnapshotWri
 	for _, st := range stmts {
 		var err error
 		if *st.dst, err = s.db.PrepareContext(ctx, st.query); err != nil {
-			w.Close()
+			_ = w.Close()
 			return nil, fmt.Errorf("prepare snapshot writer: %w", err)
 		}
 	}
@@ -245,7 +245,7 @@ func (w *SnapshotWriter) WritePartitions(ctx context.Context, ps []shoal.Partiti
 	if err != nil {
 		return fmt.Errorf("write partitions: %w", err)
 	}
-	defer t.tx.Rollback()
+	defer func() { _ = t.tx.Rollback() }()
 	batch := map[int64]*batchTable{}
 	ins1, insN := t.tx.StmtContext(t.ctx, w.insPart), t.tx.StmtContext(t.ctx, w.insParts)
 	args := make([]any, 0, insertRows*partitionRowArgs)
@@ -341,7 +341,7 @@ func (w *SnapshotWriter) WriteTables(ctx context.Context, ts []shoal.TableStats)
 	if err != nil {
 		return fmt.Errorf("write tables: %w", err)
 	}
-	defer t.tx.Rollback()
+	defer func() { _ = t.tx.Rollback() }()
 	upd := t.tx.StmtContext(t.ctx, w.updTable)
 	for i := range ts {
 		if err := ctx.Err(); err != nil {
@@ -374,7 +374,7 @@ func (s *Store) DeleteSnapshot(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("delete snapshot %d: %w", id, err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM table_stats WHERE scan_id = ?`, id); err != nil {
 		return fmt.Errorf("delete snapshot %d: %w", id, err)
 	}
@@ -443,7 +443,7 @@ func (s *Store) deleteTableBatch(ctx context.Context, scanID, tid int64) (int64,
 	if err != nil {
 		return 0, err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }()
 	res, err := tx.ExecContext(ctx, `DELETE FROM partition_stats WHERE id IN
 		(SELECT id FROM partition_stats WHERE table_id = ? LIMIT ?)`, tid, deleteBatch)
 	if err != nil {
@@ -473,7 +473,7 @@ func queryIDs(ctx context.Context, db *sql.DB, query string, args ...any) ([]int
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var ids []int64
 	for rows.Next() {
 		var id int64

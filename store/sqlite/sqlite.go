@@ -77,7 +77,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return &Store{db: db, stmts: make(map[string]*sql.Stmt)}, nil
@@ -115,7 +115,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	for _, st := range s.stmts {
-		st.Close()
+		_ = st.Close()
 	}
 	clear(s.stmts)
 	s.mu.Unlock()
@@ -140,7 +140,7 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if prev, ok := s.stmts[query]; ok {
-		st.Close()
+		_ = st.Close()
 		return prev, nil
 	}
 	s.stmts[query] = st
@@ -352,7 +352,7 @@ func (s *Store) ListScans(ctx context.Context, f shoal.ScanFilter) ([]*shoal.Sca
 	if err != nil {
 		return nil, 0, fmt.Errorf("list scans: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	scans := []*shoal.Scan{}
 	for rows.Next() {
 		sc, err := scanScan(rows)

@@ -91,7 +91,7 @@ func (s *Store) ListDatabases(ctx context.Context, scanID int64) ([]shoal.Databa
 	if err != nil {
 		return nil, fmt.Errorf("list databases: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	dbs := []shoal.DatabaseStats{}
 	for rows.Next() {
 		var d shoal.DatabaseStats
@@ -131,7 +131,7 @@ func (s *Store) ListTables(ctx context.Context, f shoal.TableFilter) ([]shoal.Ta
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tables: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	ts := make([]shoal.TableStats, 0, f.Limit)
 	for rows.Next() {
 		var t shoal.TableStats
@@ -263,7 +263,7 @@ func (s *Store) tablePartitions(ctx context.Context, query string, args []any, l
 	if err != nil {
 		return nil, false, 0, fmt.Errorf("list partitions: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	ps = make([]shoal.PartitionStats, 0, limit)
 	for rows.Next() {
 		p := shoal.PartitionStats{Database: db, Table: table}
@@ -285,7 +285,7 @@ func (s *Store) queryPartitions(ctx context.Context, query string, args []any, l
 	if err != nil {
 		return nil, fmt.Errorf("list partitions: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	ps := make([]shoal.PartitionStats, 0, limit)
 	for rows.Next() {
 		var p shoal.PartitionStats
@@ -321,7 +321,7 @@ func trendLimit(limit int) (int, error) {
 }
 
 func scanTrend(rows *sql.Rows) ([]shoal.TrendPoint, error) {
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	points := []shoal.TrendPoint{}
 	for rows.Next() {
 		var (

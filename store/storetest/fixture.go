@@ -58,7 +58,7 @@ var fixtureThresholds = shoal.Thresholds{
 // newFixture generates the statistics of a snapshot of the fixture
 // warehouse. Metrics take few distinct values so that sorts have ties.
 func newFixture(seed uint64, skip ...string) *fixture {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	r := rand.New(rand.NewPCG(seed, 0x5eed)) //nolint:gosec // reproducible test data
 	sizes := []int64{0, 100, 4 * shoal.KiB, 512 * shoal.KiB, 2 * shoal.MiB, 100 * shoal.MiB, 5 * shoal.GiB}
 	formats := []shoal.Format{shoal.FormatUnknown, shoal.FormatParquet, shoal.FormatORC}
 	folder := shoal.NewPartitionFolder(fixtureThresholds)
@@ -126,7 +126,7 @@ func (f *fixture) table(db, name string) shoal.TableStats {
 // after them.
 func (f *fixture) write(ctx context.Context, t testing.TB, st shoal.Store, id int64) {
 	t.Helper()
-	r := rand.New(rand.NewPCG(uint64(id), 42))
+	r := rand.New(rand.NewPCG(uint64(id), 42)) //nolint:gosec // reproducible test data
 	w, err := st.SnapshotWriter(ctx, id)
 	if err != nil {
 		t.Fatalf("SnapshotWriter(%d): %v", id, err)

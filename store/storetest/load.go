@@ -16,7 +16,7 @@ import (
 // and of its n partitions. Metrics vary from partition to partition and
 // from table to table, with ties, as in a real warehouse.
 func SyntheticTable(i, n int) (shoal.TableStats, []shoal.PartitionStats) {
-	r := rand.New(rand.NewPCG(uint64(i), uint64(n)))
+	r := rand.New(rand.NewPCG(uint64(i), uint64(n))) //nolint:gosec // reproducible test data
 	db := fmt.Sprintf("db%02d", i%20)
 	tbl := shoal.Table{Database: db, Name: fmt.Sprintf("table%05d", i), Format: shoal.FormatParquet,
 		Location: fmt.Sprintf("hdfs://nn:8020/warehouse/%s.db/table%05d", db, i), Owner: "etl",
@@ -63,7 +63,7 @@ func Fill(ctx context.Context, st shoal.Store, tables, perTable, batch int) (*sh
 	if err != nil {
 		return nil, 0, err
 	}
-	defer w.Close()
+	defer func() { _ = w.Close() }()
 	var (
 		elapsed time.Duration
 		totals  shoal.Totals
@@ -125,7 +125,7 @@ func Measure(ctx context.Context, clients int, d time.Duration, f func(ctx conte
 	)
 	for c := range clients {
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(c), 7))
+			r := rand.New(rand.NewPCG(uint64(c), 7)) //nolint:gosec // reproducible test load
 			var mine []time.Duration
 			for ctx.Err() == nil {
 				start := time.Now()

@@ -585,7 +585,7 @@ func testSnapshotWriterRewrite(t *testing.T, st shoal.Store) {
 	if err != nil {
 		t.Fatalf("SnapshotWriter: %v", err)
 	}
-	defer w.Close()
+	defer func() { _ = w.Close() }()
 	// Write the first partition and table again, changed.
 	p, tbl := f.parts[0], f.table(f.parts[0].Database, f.parts[0].Table)
 	p.Files, p.Error, p.Histogram[3] = p.Files+100, "changed", 77
@@ -646,7 +646,7 @@ func testSnapshotWriterLargeBatch(t *testing.T, st shoal.Store) {
 	if err != nil {
 		t.Fatalf("SnapshotWriter: %v", err)
 	}
-	defer w.Close()
+	defer func() { _ = w.Close() }()
 	if err := w.WritePartitions(ctx, f.parts); err != nil {
 		t.Fatalf("WritePartitions: %v", err)
 	}
@@ -700,7 +700,7 @@ func testSnapshotWriterConcurrent(t *testing.T, st shoal.Store) {
 				errs <- err
 				return
 			}
-			defer w.Close()
+			defer func() { _ = w.Close() }()
 			for j, p := range f.parts {
 				if j%4 == i {
 					if err := w.WritePartitions(ctx, []shoal.PartitionStats{p}); err != nil {
@@ -1165,7 +1165,7 @@ func testListPartitionsSnapshotPaging(t *testing.T, st shoal.Store) {
 // tables with few distinct values, so that many tables tie.
 func testListPartitionsManyTables(t *testing.T, st shoal.Store) {
 	f := &fixture{}
-	r := rand.New(rand.NewPCG(50, 50))
+	r := rand.New(rand.NewPCG(50, 50)) //nolint:gosec // reproducible test data
 	for i := range 150 {
 		name := fmt.Sprintf("t%03d", i)
 		tbl := shoal.NewTableStats(&shoal.Table{Database: "many", Name: name, PartitionKeys: []string{"k"}})
