@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +33,7 @@ func main() {
 	parts := flag.Int("partitions", 1000, "partitions per table")
 	clients := flag.Int("clients", 50, "concurrent clients")
 	dur := flag.Duration("duration", 10*time.Second, "measuring time per endpoint")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measuring phase to `file`")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -77,6 +79,16 @@ func main() {
 			return fmt.Sprintf("%s/tables/db%d/t%04d/partitions?scan_id=%d&sort=%s&limit=50&offset=%d",
 				base, t%10, t, scanID, sorts[r.IntN(len(sorts))], 50*r.IntN(max(1, *parts/50)))
 		}},
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	fmt.Printf("%-18s %8s %8s %8s %8s %10s\n", "endpoint", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s")
 	for _, ep := range endpoints {
