@@ -89,6 +89,10 @@ type ScanConfig struct {
 	// SniffFiles is how many files per partition have their first bytes
 	// read to detect the format (default 1; -1 disables).
 	SniffFiles int `yaml:"sniff_files"`
+	// SniffEvery: the first 16 partitions of each table are sniffed, then
+	// one in SniffEvery (default 16; 1 sniffs every partition). Partitions
+	// not sniffed take the format found in their table.
+	SniffEvery int `yaml:"sniff_every"`
 	// Interval runs a scan periodically; 0 (the default) disables it.
 	Interval Duration `yaml:"interval"`
 	// KeepSnapshots is how many snapshots keep their partition statistics
@@ -134,7 +138,7 @@ func DefaultConfig() Config {
 			ShutdownTimeout:   Duration(30 * time.Second),
 		},
 		Worker: WorkerConfig{Concurrency: 2},
-		Scan:   ScanConfig{Concurrency: 8, SniffFiles: 1, KeepSnapshots: 10},
+		Scan:   ScanConfig{Concurrency: 8, SniffFiles: 1, SniffEvery: 16, KeepSnapshots: 10},
 		Policy: PolicyConfig{SmallFileSize: Size(th.SmallFileSize), TargetFileSize: Size(th.TargetFileSize), BlockSize: Size(th.BlockSize)},
 		Log:    LogConfig{Level: "info", Format: "text"},
 	}
@@ -346,6 +350,9 @@ func (c *Config) Validate(requireCatalog bool) error {
 	}
 	if c.Scan.SniffFiles < -1 || c.Scan.SniffFiles == 0 {
 		bad("scan.sniff_files", "must be -1 (off) or at least 1, got %d", c.Scan.SniffFiles)
+	}
+	if c.Scan.SniffEvery < 1 {
+		bad("scan.sniff_every", "must be at least 1, got %d", c.Scan.SniffEvery)
 	}
 	if c.Scan.Interval < 0 || (c.Scan.Interval > 0 && c.Scan.Interval < Duration(time.Minute)) {
 		bad("scan.interval", "must be 0 (off) or at least 1m, got %s", c.Scan.Interval)

@@ -25,7 +25,7 @@ func specJSON() ([]byte, error) {
 }
 
 // snapshot resolves the scan_id parameter: the given scan, which must have
-// succeeded, or the newest snapshot. ok is false when there is none yet.
+// succeeded, or the newest snapshot (ENOTFOUND when there is none yet).
 func (a *apiServer) snapshot(ctx context.Context, id *int64) (*shoal.Scan, error) {
 	if id == nil {
 		return a.s.Store.LatestSnapshot(ctx)
@@ -35,9 +35,23 @@ func (a *apiServer) snapshot(ctx context.Context, id *int64) (*shoal.Scan, error
 		return nil, err
 	}
 	if sc.State != shoal.ScanSucceeded {
-		return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d is %s, not a snapshot", *id, sc.State)
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "snapshot %d not found: the scan is %s", *id, sc.State)
 	}
 	return sc, nil
+}
+
+// snapshotID resolves the scan_id parameter to an ID without loading the
+// scan when it is given: the store's queries refuse a scan that has not
+// succeeded, so the hot list endpoints save a round trip.
+func (a *apiServer) snapshotID(ctx context.Context, id *int64) (int64, error) {
+	if id != nil {
+		return *id, nil
+	}
+	sc, err := a.s.Store.LatestSnapshot(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return sc.ID, nil
 }
 
 func (a *apiServer) GetSummary(ctx context.Context, req api.GetSummaryRequestObject) (api.GetSummaryResponseObject, error) {
@@ -105,18 +119,18 @@ func (a *apiServer) CancelScan(ctx context.Context, req api.CancelScanRequestObj
 }
 
 func (a *apiServer) ListDatabases(ctx context.Context, req api.ListDatabasesRequestObject) (api.ListDatabasesResponseObject, error) {
-	sc, err := a.snapshot(ctx, req.Params.ScanId)
+	id, err := a.snapshotID(ctx, req.Params.ScanId)
 	if shoal.ErrorCode(err) == shoal.ENOTFOUND && req.Params.ScanId == nil {
 		return api.ListDatabases200JSONResponse{Items: []api.DatabaseStats{}}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	dbs, err := a.s.Store.ListDatabases(ctx, sc.ID)
+	dbs, err := a.s.Store.ListDatabases(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListDatabases200JSONResponse{ScanId: sc.ID, Items: make([]api.DatabaseStats, len(dbs))}
+	out := api.ListDatabases200JSONResponse{ScanId: id, Items: make([]api.DatabaseStats, len(dbs))}
 	for i, d := range dbs {
 		out.Items[i] = api.DatabaseStats{
 			Name: d.Name, Tables: d.Tables, Partitions: d.Partitions, Files: d.Files, Bytes: d.Bytes,
@@ -146,19 +160,19 @@ func (a *apiServer) ListTables(ctx context.Context, req api.ListTablesRequestObj
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	sc, err := a.snapshot(ctx, p.ScanId)
+	id, err := a.snapshotID(ctx, p.ScanId)
 	if shoal.ErrorCode(err) == shoal.ENOTFOUND && p.ScanId == nil {
 		return api.ListTables200JSONResponse{Items: []api.TableStats{}}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	f.ScanID = sc.ID
+	f.ScanID = id
 	tables, total, err := a.s.Store.ListTables(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListTables200JSONResponse{ScanId: sc.ID, Total: total, Items: make([]api.TableStats, len(tables))}
+	out := api.ListTables200JSONResponse{ScanId: id, Total: total, Items: make([]api.TableStats, len(tables))}
 	for i := range tables {
 		out.Items[i] = tableJSON(&tables[i])
 	}
@@ -166,11 +180,11 @@ func (a *apiServer) ListTables(ctx context.Context, req api.ListTablesRequestObj
 }
 
 func (a *apiServer) GetTable(ctx context.Context, req api.GetTableRequestObject) (api.GetTableResponseObject, error) {
-	sc, err := a.snapshot(ctx, req.Params.ScanId)
+	id, err := a.snapshotID(ctx, req.Params.ScanId)
 	if err != nil {
 		return nil, err
 	}
-	t, err := a.s.Store.GetTable(ctx, sc.ID, req.Database, req.Table)
+	t, err := a.s.Store.GetTable(ctx, id, req.Database, req.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -211,16 +225,16 @@ func (a *apiServer) partitions(ctx context.Context, scanID *int64, f shoal.Parti
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	sc, err := a.snapshot(ctx, scanID)
+	id, err := a.snapshotID(ctx, scanID)
 	if err != nil {
 		return nil, err
 	}
-	f.ScanID = sc.ID // the store answers ENOTFOUND for a table not in the snapshot
+	f.ScanID = id // the store answers ENOTFOUND for a table not in the snapshot
 	parts, total, err := a.s.Store.ListPartitions(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	out := &api.PartitionList{ScanId: sc.ID, Total: total, Items: make([]api.PartitionStats, len(parts))}
+	out := &api.PartitionList{ScanId: id, Total: total, Items: make([]api.PartitionStats, len(parts))}
 	for i := range parts {
 		out.Items[i] = partitionJSON(&parts[i])
 	}

@@ -32,10 +32,16 @@ type Options struct {
 	// OpsPerSecond limits directory listings per second, to protect a
 	// NameNode; 0 means unlimited.
 	OpsPerSecond float64
-	// SniffFiles is how many files per partition have their first bytes
-	// read to detect the format (default 1; -1 disables sniffing, for
+	// SniffFiles is how many files of a sniffed partition have their first
+	// bytes read to detect the format (default 1; -1 disables sniffing, for
 	// catalogs that know the format).
 	SniffFiles int
+	// SniffEvery: the first sniffFirst partitions of each table are
+	// sniffed, then one partition in SniffEvery (default 16; 1 sniffs every
+	// partition). A partition that is not sniffed takes the format found in
+	// its table so far. Reading a file costs more than listing it, so this
+	// keeps format detection from doubling the time of a scan.
+	SniffEvery int
 	// BatchSize is how many partition statistics are written to the store
 	// at once (default 1000).
 	BatchSize int
@@ -62,6 +68,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.SniffFiles == 0 {
 		o.SniffFiles = 1
+	}
+	if o.SniffEvery <= 0 {
+		o.SniffEvery = 16
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 1000
@@ -92,8 +101,16 @@ type result struct {
 	stats shoal.PartitionStats
 }
 
+// sniffFirst is how many partitions of each table are always sniffed.
+const sniffFirst = 16
+
 // tableState tracks a table whose partitions are being listed.
 type tableState struct {
+	// listed counts partitions handed to workers; format is the format
+	// sniffed so far. Both are shared by the workers.
+	listed atomic.Int64
+	format atomic.Value // shoal.Format
+
 	stats      shoal.TableStats
 	enumerated int64 // partitions sent; final once done is set
 	done       bool  // every partition has been sent
@@ -263,7 +280,12 @@ func (s *Scanner) enumerate(ctx context.Context, works chan<- work, events chan<
 func (s *Scanner) listPartition(ctx context.Context, f *shoal.PartitionFolder, lim *rate.Limiter, wk work) (shoal.PartitionStats, error) {
 	t := &wk.table.stats
 	f.Reset(t.Database, t.Table, wk.part.Spec, wk.part.Location)
+	seq := wk.table.listed.Add(1)
+	sniffing := seq <= sniffFirst || seq%int64(s.Options.SniffEvery) == 0
 	sniffed := 0
+	if !sniffing {
+		sniffed = s.Options.SniffFiles // nothing left to sniff here
+	}
 	var sniffErr error
 	var list func(dir string) error
 	list = func(dir string) error {
@@ -312,6 +334,14 @@ func (s *Scanner) listPartition(ctx context.Context, f *shoal.PartitionFolder, l
 		return shoal.PartitionStats{}, fmt.Errorf("rate limit: %w", fe.err)
 	}
 	st := f.Stats()
+	switch {
+	case sniffing && st.Format != shoal.FormatUnknown:
+		wk.table.format.Store(st.Format)
+	case !sniffing && st.Files > 0:
+		if tf, ok := wk.table.format.Load().(shoal.Format); ok {
+			st.Format = tf
+		}
+	}
 	switch {
 	case err != nil && shoal.ErrorCode(err) == shoal.ENOTFOUND:
 		st.Error = "partition directory vanished during the scan: " + err.Error()

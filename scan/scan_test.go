@@ -388,3 +388,60 @@ func TestScanner_RateLimit(t *testing.T) {
 		t.Fatal("a 1 op/s limit must not list 6 partitions in 1.5 s")
 	}
 }
+
+func TestScanner_SniffSampling(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	for i := 0; i < 40; i++ {
+		content := []byte("id,name\n1,x\n")
+		switch i {
+		case 19: // the 20th partition is not sniffed: it takes the table's format
+			content = []byte("PAR1 not really parquet")
+		case 31: // the 32nd is sniffed (one in 16 after the first 16)
+			content = []byte("\x1f\x8b\x08\x00 gzip")
+		}
+		p := filepath.Join(root, "db.db", "t", fmt.Sprintf("p=%02d", i), "f")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := newScanner(t, root)
+	s.Options.Concurrency = 1 // partitions in name order
+	w := &memWriter{}
+	if _, err := s.Run(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	formats := map[string]shoal.Format{}
+	for _, p := range w.parts {
+		formats[p.Spec] = p.Format
+	}
+	for spec, want := range map[string]shoal.Format{
+		"p=00": shoal.FormatText, "p=15": shoal.FormatText, // sniffed
+		"p=19": shoal.FormatText,     // not sniffed: the table's format so far
+		"p=31": shoal.FormatTextGzip, // sniffed
+		"p=35": shoal.FormatTextGzip, // not sniffed: the format last found
+	} {
+		if formats[spec] != want {
+			t.Errorf("%s format = %s, want %s", spec, formats[spec], want)
+		}
+	}
+	if len(w.tables) != 1 || w.tables[0].Format != shoal.FormatMixed {
+		t.Errorf("table format = %v, want mixed (text and gzip were seen)", w.tables)
+	}
+
+	s = newScanner(t, root)
+	s.Options.Concurrency = 1
+	s.Options.SniffEvery = 1
+	w = &memWriter{}
+	if _, err := s.Run(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range w.parts {
+		if p.Spec == "p=19" && p.Format != shoal.FormatParquet {
+			t.Errorf("with SniffEvery=1, p=19 format = %s, want parquet", p.Format)
+		}
+	}
+}

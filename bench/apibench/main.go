@@ -33,6 +33,7 @@ func main() {
 	parts := flag.Int("partitions", 1000, "partitions per table")
 	clients := flag.Int("clients", 50, "concurrent clients")
 	dur := flag.Duration("duration", 10*time.Second, "measuring time per endpoint")
+	reuse := flag.Bool("reuse", false, "measure the newest snapshot of the store instead of seeding one")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measuring phase to `file`")
 	flag.Parse()
 	ctx := context.Background()
@@ -47,11 +48,16 @@ func main() {
 		}
 	}()
 	start := time.Now()
-	scanID, err := seed(ctx, st, *tables, *parts)
-	if err != nil {
-		log.Fatal(err)
+	var scanID int64
+	if latest, err := st.LatestSnapshot(ctx); err == nil && *reuse {
+		scanID = latest.ID
+		fmt.Printf("reusing snapshot %d\n", scanID)
+	} else {
+		if scanID, err = seed(ctx, st, *tables, *parts); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("seeded %d partitions in %d tables in %s\n", *tables**parts, *tables, time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Printf("seeded %d partitions in %d tables in %s\n", *tables**parts, *tables, time.Since(start).Round(time.Millisecond))
 
 	srv := &shoalhttp.Server{Store: st}
 	h, err := srv.Handler()

@@ -168,6 +168,7 @@ func scannerFactory(cfg config.Config, m *scan.Metrics) jobs.ScannerFactory {
 				Concurrency:  cfg.Scan.Concurrency,
 				OpsPerSecond: cfg.Scan.OpsPerSecond,
 				SniffFiles:   cfg.Scan.SniffFiles,
+				SniffEvery:   cfg.Scan.SniffEvery,
 			},
 			Metrics: m,
 		}, cat, nil

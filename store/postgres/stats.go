@@ -65,6 +65,15 @@ func (c *conds) add(cond string, arg any) {
 	c.list = append(c.list, strings.Replace(cond, "?", "$"+strconv.Itoa(len(c.args)), 1))
 }
 
+// addN adds a condition with several parameters, each written ?.
+func (c *conds) addN(cond string, args ...any) {
+	for _, a := range args {
+		c.args = append(c.args, a)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(c.args)), 1)
+	}
+	c.list = append(c.list, cond)
+}
+
 func (c *conds) String() string { return strings.Join(c.list, " AND ") }
 
 // tableColumns are the columns of a table row, in the order of scanTable.
@@ -223,16 +232,9 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 		query     string
 	)
 	if f.Table != "" {
-		var tid int64
-		err := s.pool.QueryRow(ctx, `SELECT id, part_rows FROM table_stats WHERE scan_id = $1 AND db = $2 AND tbl = $3`,
-			f.ScanID, f.Database, f.Table).Scan(&tid, &tableRows)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return nil, 0, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in snapshot %d", f.Database, f.Table, f.ScanID)
-		case err != nil:
-			return nil, 0, fmt.Errorf("list partitions: %w", err)
-		}
-		c.add("p.table_id = ?", tid)
+		// The table is looked up in the same round trip as the page (a
+		// batch of two statements below), by a subquery here.
+		c.addN("p.table_id = (SELECT id FROM table_stats WHERE scan_id = ? AND db = ? AND tbl = ?)", f.ScanID, f.Database, f.Table)
 	} else {
 		c.add("p.scan_id = ?", f.ScanID)
 	}
@@ -251,9 +253,29 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 			FROM partition_stats p JOIN table_stats t ON t.id = p.table_id
 			WHERE ` + c.String() + ` ORDER BY ` + orderBy("p.", column, f.Desc, "spec", "table_id") + page(len(c.args))
 	}
-	rows, err := s.pool.Query(ctx, query, append(c.args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list partitions: %w", err)
+	var rows pgx.Rows
+	if f.Table != "" {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT part_rows FROM table_stats WHERE scan_id = $1 AND db = $2 AND tbl = $3`, f.ScanID, f.Database, f.Table)
+		b.Queue(query, append(c.args, f.Limit, f.Offset)...)
+		br := s.pool.SendBatch(ctx, b)
+		defer br.Close()
+		err := br.QueryRow().Scan(&tableRows)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil, 0, shoal.Errorf(shoal.ENOTFOUND, "table %s.%s not found in snapshot %d", f.Database, f.Table, f.ScanID)
+		case err != nil:
+			return nil, 0, fmt.Errorf("list partitions: %w", err)
+		}
+		rows, err = br.Query()
+		if err != nil {
+			return nil, 0, fmt.Errorf("list partitions: %w", err)
+		}
+	} else {
+		var err error
+		if rows, err = s.pool.Query(ctx, query, append(c.args, f.Limit, f.Offset)...); err != nil {
+			return nil, 0, fmt.Errorf("list partitions: %w", err)
+		}
 	}
 	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (shoal.PartitionStats, error) {
 		p := shoal.PartitionStats{Database: f.Database, Table: f.Table}
