@@ -172,11 +172,7 @@ func (a *apiServer) ListTables(ctx context.Context, req api.ListTablesRequestObj
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListTables200JSONResponse{ScanId: id, Total: total, Items: make([]api.TableStats, len(tables))}
-	for i := range tables {
-		out.Items[i] = tableJSON(&tables[i])
-	}
-	return out, nil
+	return tableListResponse{scanID: id, total: total, items: tables}, nil
 }
 
 func (a *apiServer) GetTable(ctx context.Context, req api.GetTableRequestObject) (api.GetTableResponseObject, error) {
@@ -193,52 +189,41 @@ func (a *apiServer) GetTable(ctx context.Context, req api.GetTableRequestObject)
 
 func (a *apiServer) ListTablePartitions(ctx context.Context, req api.ListTablePartitionsRequestObject) (api.ListTablePartitionsResponseObject, error) {
 	p := req.Params
-	out, err := a.partitions(ctx, p.ScanId, shoal.PartitionFilter{
+	return a.partitions(ctx, p.ScanId, shoal.PartitionFilter{
 		Database: req.Database, Table: req.Table, Search: deref(p.Search), OnlyErrors: deref(p.Errors),
 		Limit: deref(p.Limit), Offset: deref(p.Offset),
 	}, (*string)(p.Sort), (*string)(p.Order))
-	if err != nil {
-		return nil, err
-	}
-	return api.ListTablePartitions200JSONResponse(*out), nil
 }
 
 func (a *apiServer) ListPartitions(ctx context.Context, req api.ListPartitionsRequestObject) (api.ListPartitionsResponseObject, error) {
 	p := req.Params
-	out, err := a.partitions(ctx, p.ScanId, shoal.PartitionFilter{
+	return a.partitions(ctx, p.ScanId, shoal.PartitionFilter{
 		Search: deref(p.Search), OnlyErrors: deref(p.Errors), Limit: deref(p.Limit), Offset: deref(p.Offset),
 	}, (*string)(p.Sort), (*string)(p.Order))
-	if err != nil {
-		return nil, err
-	}
-	return api.ListPartitions200JSONResponse(*out), nil
 }
 
-func (a *apiServer) partitions(ctx context.Context, scanID *int64, f shoal.PartitionFilter, sortKey, order *string) (*api.PartitionList, error) {
+func (a *apiServer) partitions(ctx context.Context, scanID *int64, f shoal.PartitionFilter, sortKey, order *string) (partitionListResponse, error) {
+	var out partitionListResponse
 	var err error
 	if f.Sort, f.Desc, err = sortOrder(sortKey, order); err != nil {
-		return nil, err
+		return out, err
 	}
 	if err := checkPage(f.Limit, f.Offset); err != nil {
-		return nil, err
+		return out, err
 	}
 	if err := f.Validate(); err != nil {
-		return nil, err
+		return out, err
 	}
 	id, err := a.snapshotID(ctx, scanID)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	f.ScanID = id // the store answers ENOTFOUND for a table not in the snapshot
 	parts, total, err := a.s.Store.ListPartitions(ctx, f)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	out := &api.PartitionList{ScanId: id, Total: total, Items: make([]api.PartitionStats, len(parts))}
-	for i := range parts {
-		out.Items[i] = partitionJSON(&parts[i])
-	}
-	return out, nil
+	return partitionListResponse{scanID: id, total: total, items: parts}, nil
 }
 
 func (a *apiServer) GetTrend(ctx context.Context, req api.GetTrendRequestObject) (api.GetTrendResponseObject, error) {
@@ -400,12 +385,3 @@ func tableJSON(t *shoal.TableStats) api.TableStats {
 	}
 }
 
-func partitionJSON(p *shoal.PartitionStats) api.PartitionStats {
-	return api.PartitionStats{
-		Database: p.Database, Table: p.Table, Spec: p.Spec, Location: p.Location, Format: api.Format(p.Format),
-		Files: p.Files, Bytes: p.Bytes, SmallFiles: p.Small, SmallRatio: p.SmallRatio(), AvgSize: avg(p.Bytes, p.Files),
-		MinSize: p.MinSize, MedianSize: p.MedianSize, MaxSize: p.MaxSize, OldestMtime: timePtr(p.OldestModTime),
-		NewestMtime: timePtr(p.NewestModTime), NamenodeHeapBytes: p.NameNodeHeap, FilesAfterMerge: p.FilesAfterMerge,
-		ReducibleFiles: p.ReducibleFiles, Histogram: p.Histogram[:], Error: strPtr(p.Error),
-	}
-}
