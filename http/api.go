@@ -384,4 +384,3 @@ func tableJSON(t *shoal.TableStats) api.TableStats {
 		ErrorPartitions: t.ErrorPartitions, Histogram: t.Histogram[:],
 	}
 }
-
