@@ -34,6 +34,7 @@ func main() {
 	clients := flag.Int("clients", 50, "concurrent clients")
 	dur := flag.Duration("duration", 10*time.Second, "measuring time per endpoint")
 	reuse := flag.Bool("reuse", false, "measure the newest snapshot of the store instead of seeding one")
+	seedOnly := flag.Bool("seed-only", false, "seed the store and exit")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measuring phase to `file`")
 	flag.Parse()
 	ctx := context.Background()
@@ -57,6 +58,9 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Printf("seeded %d partitions in %d tables in %s\n", *tables**parts, *tables, time.Since(start).Round(time.Millisecond))
+	}
+	if *seedOnly {
+		return
 	}
 
 	srv := &shoalhttp.Server{Store: st}
