@@ -218,14 +218,12 @@ func (c *Client) StartScan(ctx context.Context, catalog string, th shoal.Thresho
 	if err := th.Validate(); err != nil {
 		return nil, err
 	}
-	for _, state := range []shoal.ScanState{shoal.ScanRunning, shoal.ScanQueued} {
-		active, _, err := c.cfg.Store.ListScans(ctx, shoal.ScanFilter{State: state, Limit: 1})
-		if err != nil {
-			return nil, fmt.Errorf("list active scans: %w", err)
-		}
-		if len(active) > 0 {
-			return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d is already %s", active[0].ID, state)
-		}
+	active, err := activeScan(ctx, c.cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	if active != nil {
+		return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d is already %s", active.ID, active.State)
 	}
 	s := &shoal.Scan{Catalog: catalog, State: shoal.ScanQueued, Thresholds: th}
 	if err := c.cfg.Store.CreateScan(ctx, s); err != nil {
@@ -270,6 +268,20 @@ func (c *Client) CancelScan(ctx context.Context, id int64) (*shoal.Scan, error) 
 	return s, nil
 }
 
+// activeScan returns a running or queued scan, or nil when there is none.
+func activeScan(ctx context.Context, st shoal.Store) (*shoal.Scan, error) {
+	for _, state := range []shoal.ScanState{shoal.ScanRunning, shoal.ScanQueued} {
+		active, _, err := st.ListScans(ctx, shoal.ScanFilter{State: state, Limit: 1})
+		if err != nil {
+			return nil, fmt.Errorf("list active scans: %w", err)
+		}
+		if len(active) > 0 {
+			return active[0], nil
+		}
+	}
+	return nil, nil
+}
+
 // scanWorker runs scan jobs.
 type scanWorker struct {
 	river.WorkerDefaults[ScanArgs]
@@ -280,6 +292,14 @@ type scanWorker struct {
 func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
 	id := job.Args.ScanID
 	if id == 0 { // a periodic scan
+		active, err := activeScan(ctx, w.cfg.Store)
+		if err != nil {
+			return err
+		}
+		if active != nil {
+			w.cfg.Logger.Info("periodic scan skipped: another scan is active", "scan_id", active.ID, "state", active.State)
+			return nil
+		}
 		s := &shoal.Scan{Catalog: w.cfg.Catalog, State: shoal.ScanQueued, Thresholds: w.cfg.Thresholds, JobID: job.ID}
 		if err := w.cfg.Store.CreateScan(ctx, s); err != nil {
 			return fmt.Errorf("create periodic scan: %w", err)
