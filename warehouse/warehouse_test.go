@@ -174,3 +174,53 @@ func TestParseURI(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalog_RealLayouts reads partition layouts written by other tools:
+// DuckDB's hive-partitioning test tree and a MapReduce Avro output
+// directory, from ../shared/realdata/hive-layout.
+func TestCatalog_RealLayouts(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "..", "shared", "realdata", "hive-layout")
+	if _, err := os.Stat(root); err != nil {
+		if os.Getenv("SHOAL_REQUIRE_REALDATA") == "1" {
+			t.Fatalf("real data required but missing: %v", err)
+		}
+		t.Skipf("real data not found at %s: %v", root, err)
+	}
+	ctx := context.Background()
+
+	duck, err := warehouse.Open(filepath.Join(root, "duckdb-hive-partitioning"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := duck.Tables(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for i := range tables {
+		tb := &tables[i]
+		if !slices.Equal(tb.PartitionKeys, []string{"part", "date"}) {
+			t.Errorf("%s keys = %v, want [part date]", tb.Name, tb.PartitionKeys)
+		}
+		for _, p := range partitions(t, duck, tb) {
+			got[tb.Name] = append(got[tb.Name], p.Spec)
+		}
+	}
+	want := map[string][]string{"missing": {"part=c/date=2014-01-01"}, "simple": {"part=a/date=2012-01-01"}}
+	if len(got) != len(want) || !slices.Equal(got["missing"], want["missing"]) || !slices.Equal(got["simple"], want["simple"]) {
+		t.Errorf("partitions = %v, want %v", got, want)
+	}
+
+	mr, err := warehouse.Open(filepath.Join(root, "avro-mapreduce-output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err = mr.Tables(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) != 1 || tables[0].Name != "mapreduce-test-input.avro" || tables[0].Partitioned() {
+		t.Errorf("MapReduce output tables = %+v, want one unpartitioned table", tables)
+	}
+}
