@@ -86,7 +86,9 @@ func riverConfig(cfg Config, w *scanWorker) *river.Config {
 	rc := &river.Config{
 		Workers:    workers,
 		JobTimeout: -1, // scans of big warehouses take hours
-		Logger:     cfg.Logger,
+		// River reports job counts at info level every few seconds; keep
+		// its warnings and errors only.
+		Logger: slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn}),
 	}
 	if cfg.Workers > 0 {
 		rc.Queues = map[string]river.QueueConfig{
@@ -280,6 +282,24 @@ func activeScan(ctx context.Context, st shoal.Store) (*shoal.Scan, error) {
 		}
 	}
 	return nil, nil
+}
+
+// minLevel drops records below a level.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }
 
 // scanWorker runs scan jobs.
