@@ -94,7 +94,7 @@ until ready; do
 done
 log "server ready"
 
-SHOT="${SHOAL_SCREENSHOT:-$ROOT/docs/img/dashboard.png}"
+SHOT="${SHOAL_SCREENSHOT:-$ROOT/web/test-results/dashboard.png}" # docs/img/dashboard.png is refreshed by hand from it
 [[ "$SHOT" == /* ]] || SHOT="$ROOT/$SHOT"
 mkdir -p "$(dirname "$SHOT")"
 SHOAL_URL="$BASE" SHOAL_EXPECTED="$TMP/expected.json" SHOAL_SCREENSHOT="$SHOT" \
