@@ -9,7 +9,7 @@
 #   PORT             port for shoal serve (default: a free one)
 #   SKIP_WEB_BUILD   1 to use the existing web/dist instead of rebuilding it
 #   KEEP_TMP         1 to keep the temporary directory for inspection
-#   SHOAL_SCREENSHOT where to save the dashboard screenshot (default docs/img/dashboard.png)
+#   SHOAL_SCREENSHOT where to save the dashboard screenshot (default web/test-results/dashboard.png)
 #   CHROMIUM_PATH    the browser (default /usr/bin/chromium)
 set -euo pipefail
 
