@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shoalhq/shoal"
@@ -62,7 +64,7 @@ const stageTable = `CREATE TEMPORARY TABLE IF NOT EXISTS shoal_stage_partitions 
 
 func partitionRow(tid int64, p *shoal.PartitionStats) []any {
 	return []any{tid, p.Spec, p.Location, string(p.Format), p.Files, p.Bytes, p.Small, p.SmallRatio(),
-		avgSize(p.Bytes, p.Files), encodeHistogram(&p.Histogram), p.MinSize, p.MedianSize, p.MaxSize,
+		avgSize(p.Bytes, p.Files), sqlstore.EncodeHistogram(&p.Histogram), p.MinSize, p.MedianSize, p.MaxSize,
 		statTime(p.OldestModTime), statTime(p.NewestModTime), p.Blocks, p.NameNodeHeap,
 		p.FilesAfterMerge, p.ReducibleFiles, p.Error}
 }
@@ -245,7 +247,7 @@ var tableUpdate = `UPDATE table_stats SET location = $1, format = $2, owner = $3
 
 func tableArgs(t *shoal.TableStats, id int64) []any {
 	return []any{t.Location, string(t.Format), t.Owner, t.Partitioned, t.Transactional, t.Partitions,
-		t.Files, t.Bytes, t.Small, t.SmallRatio(), avgSize(t.Bytes, t.Files), encodeHistogram(&t.Histogram),
+		t.Files, t.Bytes, t.Small, t.SmallRatio(), avgSize(t.Bytes, t.Files), sqlstore.EncodeHistogram(&t.Histogram),
 		t.MinSize, t.MaxSize, statTime(t.OldestModTime), statTime(t.NewestModTime), t.Blocks,
 		t.NameNodeHeap, t.FilesAfterMerge, t.ReducibleFiles, t.ErrorPartitions, id}
 }

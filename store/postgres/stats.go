@@ -9,49 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shoalhq/shoal"
 )
-
-// sortColumns maps sort keys to the stored columns of tables; partitions sort
-// by spec instead of name.
-var sortColumns = map[shoal.SortKey]string{
-	shoal.SortName:           "name",
-	shoal.SortFiles:          "files",
-	shoal.SortBytes:          "bytes",
-	shoal.SortSmallFiles:     "small_files",
-	shoal.SortSmallRatio:     "small_ratio",
-	shoal.SortNameNodeHeap:   "namenode_heap",
-	shoal.SortReducibleFiles: "reducible_files",
-	shoal.SortAvgSize:        "avg_size",
-	shoal.SortNewestModTime:  "newest_mtime",
-	shoal.SortPartitions:     "partitions",
-}
-
-// orderBy returns an ORDER BY list on column, then on the tie breakers, all
-// in the same direction so that one index serves both directions.
-func orderBy(prefix, column string, desc bool, tieBreakers ...string) string {
-	dir := " ASC"
-	if desc {
-		dir = " DESC"
-	}
-	var b strings.Builder
-	b.WriteString(prefix + column + dir)
-	for _, c := range tieBreakers {
-		if c != column {
-			b.WriteString(", " + prefix + c + dir)
-		}
-	}
-	return b.String()
-}
-
-// likeSubstring returns a LIKE pattern (with ESCAPE '\') that matches s
-// anywhere.
-func likeSubstring(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
-}
 
 // conds gathers the conditions of a WHERE clause and their arguments.
 type conds struct {
@@ -91,7 +54,7 @@ func scanTable(r pgx.Row, t *shoal.TableStats) error {
 		return err
 	}
 	t.OldestModTime, t.NewestModTime = fromStatTime(t.OldestModTime), fromStatTime(t.NewestModTime)
-	return decodeHistogram(hist, &t.Histogram)
+	return sqlstore.DecodeHistogram(hist, &t.Histogram)
 }
 
 // partitionColumns are the columns of a partition row, after the database
@@ -109,16 +72,7 @@ func scanPartition(r pgx.Row, p *shoal.PartitionStats, dest ...any) error {
 		return err
 	}
 	p.OldestModTime, p.NewestModTime = fromStatTime(p.OldestModTime), fromStatTime(p.NewestModTime)
-	return decodeHistogram(hist, &p.Histogram)
-}
-
-// prefixColumns prefixes each column of a comma-separated list.
-func prefixColumns(prefix, columns string) string {
-	cs := strings.Split(columns, ",")
-	for i, c := range cs {
-		cs[i] = prefix + strings.TrimSpace(c)
-	}
-	return strings.Join(cs, ", ")
+	return sqlstore.DecodeHistogram(hist, &p.Histogram)
 }
 
 // ListDatabases returns the per-database sums of a snapshot, by name.
@@ -160,13 +114,13 @@ func (s *Store) ListTables(ctx context.Context, f shoal.TableFilter) ([]shoal.Ta
 		c.add("db = ?", f.Database)
 	}
 	if f.Search != "" {
-		c.add(`name ILIKE ? ESCAPE '\'`, likeSubstring(f.Search))
+		c.add(`name ILIKE ? ESCAPE '\'`, sqlstore.LikeSubstring(f.Search))
 	}
 	if f.Format != "" {
 		c.add("format = ?", string(f.Format))
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+tableColumns+` FROM table_stats WHERE `+c.String()+
-		` ORDER BY `+orderBy("", sortColumns[f.Sort], f.Desc, "name")+page(len(c.args)),
+		` ORDER BY `+sqlstore.OrderBy("", sqlstore.SortColumns[f.Sort], f.Desc, "name")+page(len(c.args)),
 		append(c.args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tables: %w", err)
@@ -182,7 +136,7 @@ func (s *Store) ListTables(ctx context.Context, f shoal.TableFilter) ([]shoal.Ta
 	if ts == nil {
 		ts = []shoal.TableStats{}
 	}
-	total, ok := pageTotal(len(ts), f.Limit, f.Offset)
+	total, ok := sqlstore.PageTotal(len(ts), f.Limit, f.Offset)
 	switch {
 	case ok:
 	case len(c.list) == 1:
@@ -222,7 +176,7 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 	if err := s.checkSnapshot(ctx, f.ScanID); err != nil {
 		return nil, 0, err
 	}
-	column := sortColumns[f.Sort]
+	column := sqlstore.SortColumns[f.Sort]
 	if f.Sort == shoal.SortName {
 		column = "spec"
 	}
@@ -239,19 +193,19 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 		c.add("p.scan_id = ?", f.ScanID)
 	}
 	if f.Search != "" {
-		c.add(`p.spec ILIKE ? ESCAPE '\'`, likeSubstring(f.Search))
+		c.add(`p.spec ILIKE ? ESCAPE '\'`, sqlstore.LikeSubstring(f.Search))
 	}
 	if f.OnlyErrors {
 		c.list = append(c.list, "p.error <> ''")
 	}
 	filtered := len(c.list) > 1
 	if f.Table != "" {
-		query = `SELECT ` + prefixColumns("p.", partitionColumns) + ` FROM partition_stats p
-			WHERE ` + c.String() + ` ORDER BY ` + orderBy("p.", column, f.Desc, "spec") + page(len(c.args))
+		query = `SELECT ` + sqlstore.PrefixColumns("p.", partitionColumns) + ` FROM partition_stats p
+			WHERE ` + c.String() + ` ORDER BY ` + sqlstore.OrderBy("p.", column, f.Desc, "spec") + page(len(c.args))
 	} else {
-		query = `SELECT t.db, t.tbl, ` + prefixColumns("p.", partitionColumns) + `
+		query = `SELECT t.db, t.tbl, ` + sqlstore.PrefixColumns("p.", partitionColumns) + `
 			FROM partition_stats p JOIN table_stats t ON t.id = p.table_id
-			WHERE ` + c.String() + ` ORDER BY ` + orderBy("p.", column, f.Desc, "spec", "table_id") + page(len(c.args))
+			WHERE ` + c.String() + ` ORDER BY ` + sqlstore.OrderBy("p.", column, f.Desc, "spec", "table_id") + page(len(c.args))
 	}
 	var rows pgx.Rows
 	if f.Table != "" {
@@ -291,7 +245,7 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 		ps = []shoal.PartitionStats{}
 	}
 
-	total, ok := pageTotal(len(ps), f.Limit, f.Offset)
+	total, ok := sqlstore.PageTotal(len(ps), f.Limit, f.Offset)
 	switch {
 	case ok:
 	case filtered:
@@ -305,17 +259,6 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 		return nil, 0, fmt.Errorf("count partitions: %w", err)
 	}
 	return ps, total, nil
-}
-
-// trendLimit checks the number of trend points and fills the default.
-func trendLimit(limit int) (int, error) {
-	if limit < 0 || limit > shoal.MaxLimit {
-		return 0, shoal.Errorf(shoal.EINVALID, "limit must be between 1 and %d, got %d", shoal.MaxLimit, limit)
-	}
-	if limit == 0 {
-		limit = shoal.DefaultLimit
-	}
-	return limit, nil
 }
 
 // collectTrend reads trend points, newest first, and returns them oldest
@@ -345,7 +288,7 @@ func collectTrend(rows pgx.Rows) ([]shoal.TrendPoint, error) {
 // TableTrend returns a table's statistics across the newest limit succeeded
 // snapshots that hold it, oldest first.
 func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]shoal.TrendPoint, error) {
-	limit, err := trendLimit(limit)
+	limit, err := sqlstore.TrendLimit(limit)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +313,7 @@ func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]
 // WarehouseTrend returns the sums of the newest limit succeeded snapshots
 // that hold table statistics, oldest first.
 func (s *Store) WarehouseTrend(ctx context.Context, limit int) ([]shoal.TrendPoint, error) {
-	limit, err := trendLimit(limit)
+	limit, err := sqlstore.TrendLimit(limit)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
+
 	"github.com/shoalhq/shoal"
 )
 
@@ -35,7 +37,7 @@ var partitionKeyList = [...]partitionKey{
 var partitionKeys = func() map[shoal.SortKey]*partitionKey {
 	m := map[shoal.SortKey]*partitionKey{}
 	for _, k := range shoal.SortKeys {
-		column := sortColumns[k]
+		column := sqlstore.SortColumns[k]
 		if k == shoal.SortName {
 			column = "spec"
 		}
@@ -216,7 +218,7 @@ func (s *Store) rankPartitions(ctx context.Context, scanID int64, key *partition
 	for i, r := range page {
 		ids[i] = r.id
 	}
-	rows, err := s.query(ctx, `SELECT p.id, t.db, t.tbl, `+prefixColumns("p.", partitionColumns)+`
+	rows, err := s.query(ctx, `SELECT p.id, t.db, t.tbl, `+sqlstore.PrefixColumns("p.", partitionColumns)+`
 		FROM partition_stats p JOIN table_stats t ON t.id = p.table_id
 		WHERE p.id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {

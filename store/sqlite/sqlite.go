@@ -10,10 +10,11 @@ import (
 	"math"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -199,7 +200,7 @@ func progressArgs(p *shoal.ScanProgress) []any {
 
 func totalsArgs(t *shoal.Totals) []any {
 	return []any{t.Databases, t.Tables, t.Partitions, t.Files, t.Bytes, t.Small, t.Blocks,
-		t.NameNodeHeap, t.FilesAfterMerge, t.ReducibleFiles, t.ErrorPartitions, encodeHistogram(&t.Histogram)}
+		t.NameNodeHeap, t.FilesAfterMerge, t.ReducibleFiles, t.ErrorPartitions, sqlstore.EncodeHistogram(&t.Histogram)}
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
@@ -227,7 +228,7 @@ func scanScan(r rowScanner) (*shoal.Scan, error) {
 	sc.CreatedAt = time.UnixMicro(created).UTC()
 	sc.StartedAt, sc.FinishedAt = fromMicros(started), fromMicros(finished)
 	p.ETA = time.Duration(eta)
-	if err := decodeHistogram(hist, &t.Histogram); err != nil {
+	if err := sqlstore.DecodeHistogram(hist, &t.Histogram); err != nil {
 		return nil, err
 	}
 	return &sc, nil
@@ -364,7 +365,7 @@ func (s *Store) ListScans(ctx context.Context, f shoal.ScanFilter) ([]*shoal.Sca
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("list scans: %w", err)
 	}
-	total, ok := pageTotal(len(scans), f.Limit, f.Offset)
+	total, ok := sqlstore.PageTotal(len(scans), f.Limit, f.Offset)
 	if !ok {
 		if err := s.queryRow(ctx, `SELECT count(*) FROM scans`+where, args...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count scans: %w", err)
@@ -434,15 +435,6 @@ func validatePage(limit *int, offset int) error {
 	return nil
 }
 
-// pageTotal returns the total when a page shows it: a page that is neither
-// empty nor full is the last one.
-func pageTotal(n, limit, offset int) (int64, bool) {
-	if n > 0 && n < limit || n == 0 && offset == 0 {
-		return int64(offset + n), true
-	}
-	return 0, false
-}
-
 // page returns a LIMIT clause. Its numbers are literals: SQLite prepares a
 // statement again each time a parameter of its LIMIT changes.
 func page(limit, offset int) string {
@@ -478,38 +470,4 @@ func finite(f float64) float64 {
 		return 0
 	}
 	return f
-}
-
-// encodeHistogram returns the counts of h separated by commas, without
-// trailing zeros.
-func encodeHistogram(h *shoal.Histogram) string {
-	n := len(h)
-	for n > 0 && h[n-1] == 0 {
-		n--
-	}
-	b := make([]byte, 0, 4*n)
-	for i := range n {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, h[i], 10)
-	}
-	return string(b)
-}
-
-// decodeHistogram parses the output of encodeHistogram into h.
-func decodeHistogram(s string, h *shoal.Histogram) error {
-	*h = shoal.Histogram{}
-	for i := 0; s != ""; i++ {
-		if i == len(h) {
-			return fmt.Errorf("decode histogram: more than %d buckets", len(h))
-		}
-		v, rest, _ := strings.Cut(s, ",")
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return fmt.Errorf("decode histogram: %w", err)
-		}
-		h[i], s = n, rest
-	}
-	return nil
 }

@@ -8,47 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
+
 	"github.com/shoalhq/shoal"
 )
-
-// sortColumns maps sort keys to the stored columns of tables; partitions sort
-// by spec instead of name.
-var sortColumns = map[shoal.SortKey]string{
-	shoal.SortName:           "name",
-	shoal.SortFiles:          "files",
-	shoal.SortBytes:          "bytes",
-	shoal.SortSmallFiles:     "small_files",
-	shoal.SortSmallRatio:     "small_ratio",
-	shoal.SortNameNodeHeap:   "namenode_heap",
-	shoal.SortReducibleFiles: "reducible_files",
-	shoal.SortAvgSize:        "avg_size",
-	shoal.SortNewestModTime:  "newest_mtime",
-	shoal.SortPartitions:     "partitions",
-}
-
-// orderBy returns an ORDER BY list on column, then on the tie breakers, all
-// in the same direction so that one index serves both directions.
-func orderBy(prefix, column string, desc bool, tieBreakers ...string) string {
-	dir := " ASC"
-	if desc {
-		dir = " DESC"
-	}
-	var b strings.Builder
-	b.WriteString(prefix + column + dir)
-	for _, c := range tieBreakers {
-		if c != column {
-			b.WriteString(", " + prefix + c + dir)
-		}
-	}
-	return b.String()
-}
-
-// likeSubstring returns a LIKE pattern (with ESCAPE '\') that matches s
-// anywhere.
-func likeSubstring(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
-}
 
 // tableColumns are the columns of a table row, in the order of scanTable.
 const tableColumns = `db, tbl, data`
@@ -120,14 +83,14 @@ func (s *Store) ListTables(ctx context.Context, f shoal.TableFilter) ([]shoal.Ta
 		where, args = append(where, "db = ?"), append(args, f.Database)
 	}
 	if f.Search != "" {
-		where, args = append(where, `name LIKE ? ESCAPE '\'`), append(args, likeSubstring(f.Search))
+		where, args = append(where, `name LIKE ? ESCAPE '\'`), append(args, sqlstore.LikeSubstring(f.Search))
 	}
 	if f.Format != "" {
 		where, args = append(where, "format = ?"), append(args, string(f.Format))
 	}
 	cond := strings.Join(where, " AND ")
 	rows, err := s.query(ctx, `SELECT `+tableColumns+` FROM table_stats WHERE `+cond+
-		` ORDER BY `+orderBy("", sortColumns[f.Sort], f.Desc, "name")+page(f.Limit, f.Offset), args...)
+		` ORDER BY `+sqlstore.OrderBy("", sqlstore.SortColumns[f.Sort], f.Desc, "name")+page(f.Limit, f.Offset), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list tables: %w", err)
 	}
@@ -143,7 +106,7 @@ func (s *Store) ListTables(ctx context.Context, f shoal.TableFilter) ([]shoal.Ta
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("list tables: %w", err)
 	}
-	total, ok := pageTotal(len(ts), f.Limit, f.Offset)
+	total, ok := sqlstore.PageTotal(len(ts), f.Limit, f.Offset)
 	switch {
 	case ok:
 	case len(where) == 1:
@@ -189,7 +152,7 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 		args  []any
 	)
 	if f.Search != "" {
-		where, args = append(where, `p.spec LIKE ? ESCAPE '\'`), append(args, likeSubstring(f.Search))
+		where, args = append(where, `p.spec LIKE ? ESCAPE '\'`), append(args, sqlstore.LikeSubstring(f.Search))
 	}
 	if f.OnlyErrors {
 		where = append(where, "p.failed = 1")
@@ -208,10 +171,10 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 		where = append([]string{"t.scan_id = ?", "t.db = ?", "t.tbl = ?"}, where...)
 		args = append([]any{f.ScanID, f.Database, f.Table}, args...)
 		var found bool
-		ps, found, total, err = s.tablePartitions(ctx, `SELECT t.part_rows, `+prefixColumns("p.", partitionColumns)+`
+		ps, found, total, err = s.tablePartitions(ctx, `SELECT t.part_rows, `+sqlstore.PrefixColumns("p.", partitionColumns)+`
 			FROM table_stats t JOIN partition_stats p ON p.table_id = t.id
 			WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY `+orderBy("p.", key.column, f.Desc, "spec")+page(f.Limit, f.Offset), args, f.Limit, f.Database, f.Table)
+			ORDER BY `+sqlstore.OrderBy("p.", key.column, f.Desc, "spec")+page(f.Limit, f.Offset), args, f.Limit, f.Database, f.Table)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -227,10 +190,10 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 		}
 	case filtered:
 		where, args = append([]string{"t.scan_id = ?"}, where...), append([]any{f.ScanID}, args...)
-		ps, err = s.queryPartitions(ctx, `SELECT t.db, t.tbl, `+prefixColumns("p.", partitionColumns)+`
+		ps, err = s.queryPartitions(ctx, `SELECT t.db, t.tbl, `+sqlstore.PrefixColumns("p.", partitionColumns)+`
 			FROM table_stats t JOIN partition_stats p ON p.table_id = t.id
 			WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY `+orderBy("p.", key.column, f.Desc, "spec", "table_id")+page(f.Limit, f.Offset), args, f.Limit)
+			ORDER BY `+sqlstore.OrderBy("p.", key.column, f.Desc, "spec", "table_id")+page(f.Limit, f.Offset), args, f.Limit)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -244,7 +207,7 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 			return nil, 0, fmt.Errorf("count partitions: %w", err)
 		}
 	}
-	if n, ok := pageTotal(len(ps), f.Limit, f.Offset); ok {
+	if n, ok := sqlstore.PageTotal(len(ps), f.Limit, f.Offset); ok {
 		return ps, n, nil
 	}
 	if filtered {
@@ -300,26 +263,6 @@ func (s *Store) queryPartitions(ctx context.Context, query string, args []any, l
 	return ps, nil
 }
 
-// prefixColumns prefixes each column of a comma-separated list.
-func prefixColumns(prefix, columns string) string {
-	cs := strings.Split(columns, ",")
-	for i, c := range cs {
-		cs[i] = prefix + strings.TrimSpace(c)
-	}
-	return strings.Join(cs, ", ")
-}
-
-// trendLimit checks the number of trend points and fills the default.
-func trendLimit(limit int) (int, error) {
-	if limit < 0 || limit > shoal.MaxLimit {
-		return 0, shoal.Errorf(shoal.EINVALID, "limit must be between 1 and %d, got %d", shoal.MaxLimit, limit)
-	}
-	if limit == 0 {
-		limit = shoal.DefaultLimit
-	}
-	return limit, nil
-}
-
 func scanTrend(rows *sql.Rows) ([]shoal.TrendPoint, error) {
 	defer func() { _ = rows.Close() }()
 	points := []shoal.TrendPoint{}
@@ -345,7 +288,7 @@ func scanTrend(rows *sql.Rows) ([]shoal.TrendPoint, error) {
 // TableTrend returns a table's statistics across the newest limit succeeded
 // snapshots that hold it, oldest first.
 func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]shoal.TrendPoint, error) {
-	limit, err := trendLimit(limit)
+	limit, err := sqlstore.TrendLimit(limit)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +313,7 @@ func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]
 // WarehouseTrend returns the sums of the newest limit succeeded snapshots
 // that hold table statistics, oldest first.
 func (s *Store) WarehouseTrend(ctx context.Context, limit int) ([]shoal.TrendPoint, error) {
-	limit, err := trendLimit(limit)
+	limit, err := sqlstore.TrendLimit(limit)
 	if err != nil {
 		return nil, err
 	}
