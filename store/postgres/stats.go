@@ -207,13 +207,16 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 			FROM partition_stats p JOIN table_stats t ON t.id = p.table_id
 			WHERE ` + c.String() + ` ORDER BY ` + sqlstore.OrderBy("p.", column, f.Desc, "spec", "table_id") + page(len(c.args))
 	}
-	var rows pgx.Rows
+	var (
+		rows pgx.Rows
+		br   pgx.BatchResults
+	)
 	if f.Table != "" {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT part_rows FROM table_stats WHERE scan_id = $1 AND db = $2 AND tbl = $3`, f.ScanID, f.Database, f.Table)
 		b.Queue(query, append(c.args, f.Limit, f.Offset)...)
-		br := s.pool.SendBatch(ctx, b)
-		defer br.Close()
+		br = s.pool.SendBatch(ctx, b)
+		defer func() { _ = br.Close() }() // on early returns; closing twice is harmless
 		err := br.QueryRow().Scan(&tableRows)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
@@ -240,6 +243,11 @@ func (s *Store) ListPartitions(ctx context.Context, f shoal.PartitionFilter) ([]
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("list partitions: %w", err)
+	}
+	if br != nil {
+		if err := br.Close(); err != nil {
+			return nil, 0, fmt.Errorf("list partitions: %w", err)
+		}
 	}
 	if ps == nil {
 		ps = []shoal.PartitionStats{}
