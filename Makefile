@@ -41,6 +41,17 @@ vet: ## go vet and gofmt.
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
 
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(shell go env GOPATH)/bin/golangci-lint
+
+$(GOLANGCI_LINT):
+	$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## golangci-lint (with gosec), pinned.
+	@$(GOLANGCI_LINT) version | grep -q $(GOLANGCI_LINT_VERSION:v%=%) || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	$(GOLANGCI_LINT) run ./...
+
 .PHONY: test-go
 test-go: ## Go unit and integration tests (with -race).
 	SHOAL_TEST_POSTGRES=$${SHOAL_TEST_POSTGRES-$(PG_URL)} $(GO) test -race -count=1 ./...
