@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shoalhq/shoal/store/internal/sqlstore"
-
 	"database/sql"
 
 	"github.com/jackc/pgx/v5"
@@ -23,6 +21,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
 )
 
 var _ shoal.Store = (*Store)(nil)

@@ -6,11 +6,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/shoalhq/shoal/store/internal/sqlstore"
-
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
 )
 
 // deleteBatch is the number of partition rows one deletion transaction

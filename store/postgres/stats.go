@@ -9,11 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shoalhq/shoal/store/internal/sqlstore"
-
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
 )
 
 // conds gathers the conditions of a WHERE clause and their arguments.

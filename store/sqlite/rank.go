@@ -8,9 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/shoalhq/shoal/store/internal/sqlstore"
-
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
 )
 
 // partitionKey is a sort key of partitions: its column and its stored value.

@@ -14,12 +14,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shoalhq/shoal/store/internal/sqlstore"
-
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
 )
 
 var _ shoal.Store = (*Store)(nil)
@@ -84,7 +83,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return &Store{db: db, stmts: make(map[string]*sql.Stmt)}, nil
 }
 
-// DB returns the database handle, which the job queue shares.
+// DB returns the database handle, for tests and tools. The job queue opens
+// its own connection to the file (see jobs.NewSQLite).
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Migrate applies the pending schema migrations.

@@ -8,9 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/shoalhq/shoal/store/internal/sqlstore"
-
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/store/internal/sqlstore"
 )
 
 // tableColumns are the columns of a table row, in the order of scanTable.
