@@ -54,7 +54,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.backend, m.jobs = be, jc
-	registerStoreMetrics(reg, be.store)
+	reg.MustRegister(newSnapshotCollector(be.store))
 
 	srv := &shoalhttp.Server{
 		Store:       be.store,
@@ -136,46 +136,68 @@ func (m *Main) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// registerStoreMetrics exports the newest snapshot's totals as gauges,
-// read from the store at scrape time so that every replica agrees.
-func registerStoreMetrics(reg prometheus.Registerer, st shoal.Store) {
-	type gauge struct {
-		name, help string
-		get        func(*shoal.Totals) int64
+// snapshotCollector exports the newest snapshot's totals as gauges. It
+// reads the store once per scrape, so that every replica reports the same
+// figures.
+type snapshotCollector struct {
+	st     shoal.Store
+	gauges []snapshotGauge
+	at     *prometheus.Desc
+}
+
+type snapshotGauge struct {
+	desc *prometheus.Desc
+	get  func(*shoal.Totals) int64
+}
+
+func newSnapshotCollector(st shoal.Store) *snapshotCollector {
+	g := func(name, help string, get func(*shoal.Totals) int64) snapshotGauge {
+		return snapshotGauge{prometheus.NewDesc(name, help, nil, nil), get}
 	}
-	gauges := []gauge{
-		{"shoal_warehouse_files", "Files in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Files }},
-		{"shoal_warehouse_small_files", "Small files in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Small }},
-		{"shoal_warehouse_bytes", "Bytes in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Bytes }},
-		{"shoal_warehouse_partitions", "Partitions in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Partitions }},
-		{"shoal_warehouse_tables", "Tables in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Tables }},
-		{"shoal_warehouse_namenode_heap_bytes", "Estimated NameNode heap held by the newest snapshot.", func(t *shoal.Totals) int64 { return t.NameNodeHeap }},
-		{"shoal_warehouse_reducible_files", "Files a merge could remove, in the newest snapshot.", func(t *shoal.Totals) int64 { return t.ReducibleFiles }},
+	return &snapshotCollector{
+		st: st,
+		gauges: []snapshotGauge{
+			g("shoal_warehouse_files", "Files in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Files }),
+			g("shoal_warehouse_small_files", "Small files in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Small }),
+			g("shoal_warehouse_bytes", "Bytes in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Bytes }),
+			g("shoal_warehouse_partitions", "Partitions in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Partitions }),
+			g("shoal_warehouse_tables", "Tables in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Tables }),
+			g("shoal_warehouse_namenode_heap_bytes", "Estimated NameNode heap held by the newest snapshot.", func(t *shoal.Totals) int64 { return t.NameNodeHeap }),
+			g("shoal_warehouse_reducible_files", "Files a merge could remove, in the newest snapshot.", func(t *shoal.Totals) int64 { return t.ReducibleFiles }),
+		},
+		at: prometheus.NewDesc("shoal_warehouse_snapshot_timestamp_seconds",
+			"When the newest snapshot finished (Unix time); 0 before the first.", nil, nil),
 	}
-	latest := func() *shoal.Totals {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		sc, err := st.LatestSnapshot(ctx)
-		if err != nil {
-			return &shoal.Totals{}
-		}
-		return &sc.Totals
+}
+
+// Describe implements prometheus.Collector.
+func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, g := range c.gauges {
+		ch <- g.desc
 	}
-	for _, g := range gauges {
-		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help},
-			func() float64 { return float64(g.get(latest())) }))
+	ch <- c.at
+}
+
+// Collect implements prometheus.Collector.
+func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var (
+		totals shoal.Totals
+		at     float64
+	)
+	sc, err := c.st.LatestSnapshot(ctx)
+	switch {
+	case err == nil:
+		totals, at = sc.Totals, float64(sc.FinishedAt.Unix())
+	case shoal.ErrorCode(err) != shoal.ENOTFOUND:
+		ch <- prometheus.NewInvalidMetric(c.at, err) // the scrape reports the store failure
+		return
 	}
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "shoal_warehouse_snapshot_timestamp_seconds", Help: "When the newest snapshot finished (Unix time); 0 before the first.",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		sc, err := st.LatestSnapshot(ctx)
-		if err != nil || sc.FinishedAt.IsZero() {
-			return 0
-		}
-		return float64(sc.FinishedAt.Unix())
-	}))
+	for _, g := range c.gauges {
+		ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, float64(g.get(&totals)))
+	}
+	ch <- prometheus.MustNewConstMetric(c.at, prometheus.GaugeValue, at)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
