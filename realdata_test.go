@@ -7,22 +7,8 @@ import (
 	"testing"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/internal/realdata"
 )
-
-// realdata returns ../shared/realdata, the files written by other people's
-// software (Impala, parquet-mr, Arrow, Hive, Hadoop). Tests skip without it,
-// unless SHOAL_REQUIRE_REALDATA=1 (as in CI), when they fail.
-func realdata(tb testing.TB) string {
-	tb.Helper()
-	dir := filepath.Join("..", "shared", "realdata")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("SHOAL_REQUIRE_REALDATA") == "1" {
-			tb.Fatalf("real data required but missing: %v", err)
-		}
-		tb.Skipf("real data not found at %s (see ../shared/realdata/CATALOG.md): %v", dir, err)
-	}
-	return dir
-}
 
 func head(tb testing.TB, path string) []byte {
 	tb.Helper()
@@ -40,7 +26,7 @@ func head(tb testing.TB, path string) []byte {
 // and Avro file from its first bytes, as the scanner does.
 func TestDetectFormat_RealFiles(t *testing.T) {
 	t.Parallel()
-	root := realdata(t)
+	root := realdata.Dir(t)
 	for _, c := range []struct {
 		glob string
 		want shoal.Format
@@ -71,7 +57,7 @@ func TestDetectFormat_RealFiles(t *testing.T) {
 // files: it must never panic, and a head that starts with a known magic
 // keeps its format whatever follows.
 func FuzzDetectFormat(f *testing.F) {
-	if root := filepath.Join("..", "shared", "realdata"); dirExists(root) {
+	if root, ok := realdata.Find(); ok {
 		for _, glob := range []string{"parquet/*", "orc/*.orc", "avro/*.avro"} {
 			files, _ := filepath.Glob(filepath.Join(root, glob))
 			for _, p := range files {
@@ -91,9 +77,4 @@ func FuzzDetectFormat(f *testing.F) {
 			t.Fatalf("PAR1 head detected as %s", got)
 		}
 	})
-}
-
-func dirExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }

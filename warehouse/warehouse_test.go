@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/internal/realdata"
 	"github.com/shoalhq/shoal/warehouse"
 )
 
@@ -180,13 +181,7 @@ func TestParseURI(t *testing.T) {
 // directory, from ../shared/realdata/hive-layout.
 func TestCatalog_RealLayouts(t *testing.T) {
 	t.Parallel()
-	root := filepath.Join("..", "..", "shared", "realdata", "hive-layout")
-	if _, err := os.Stat(root); err != nil {
-		if os.Getenv("SHOAL_REQUIRE_REALDATA") == "1" {
-			t.Fatalf("real data required but missing: %v", err)
-		}
-		t.Skipf("real data not found at %s: %v", root, err)
-	}
+	root := realdata.Path(t, "hive-layout")
 	ctx := context.Background()
 
 	duck, err := warehouse.Open(filepath.Join(root, "duckdb-hive-partitioning"))
