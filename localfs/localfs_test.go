@@ -2,6 +2,7 @@ package localfs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,18 +73,18 @@ func TestFileSystem_ListStopsOnCallbackError(t *testing.T) {
 	for i := range 10 {
 		os.WriteFile(filepath.Join(dir, fmt.Sprint(i)), nil, 0o644)
 	}
-	stop := fmt.Errorf("stop")
+	stop := errors.New("stop")
 	calls := 0
 	err := localfs.New().List(context.Background(), dir, func(shoal.FileInfo) error {
 		calls++
 		return stop
 	})
-	if err != stop || calls != 1 {
+	if !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("List = %v after %d calls, want the callback's error after 1", err, calls)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := localfs.New().List(ctx, dir, func(shoal.FileInfo) error { return nil }); err != context.Canceled {
+	if err := localfs.New().List(ctx, dir, func(shoal.FileInfo) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("List with a cancelled context = %v", err)
 	}
 }
