@@ -1,0 +1,72 @@
+package fsimage_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/shoalhq/shoal/fsimage"
+)
+
+// FuzzOpen feeds Open and Walk with mutated real images. Images larger
+// than 256 KiB are left out of the seed corpus (each execution would walk
+// hundreds of thousands of inodes, and minimizing them stalls the fuzzer),
+// but their head and tail are kept.
+func FuzzOpen(f *testing.F) {
+	for _, p := range images(f) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(b) > 256<<10 {
+			// Head plus trailer: sections point past the body.
+			f.Add(append(append([]byte(nil), b[:4096]...), b[len(b)-512:]...))
+			continue
+		}
+		f.Add(b)
+		for _, cut := range []int{len(b) / 3, len(b) / 2, len(b) - 5} {
+			f.Add(b[:cut])
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		im, err := openBytes(t, b)
+		if err != nil {
+			return
+		}
+		im.BatchSize = 7
+		n := 0
+		_ = im.Walk(func(e fsimage.Entry) error {
+			n++
+			if e.Path == "" || e.Path[0] != '/' {
+				t.Fatalf("entry %d has path %q", e.ID, e.Path)
+			}
+			return nil
+		})
+		_, _ = im.Stats(1 << 20)
+	})
+}
+
+// BenchmarkWalk walks the largest real image (210k inodes, zlib sections).
+func BenchmarkWalk(b *testing.B) {
+	var largest string
+	var size int64
+	for _, p := range images(b) {
+		if fi, err := os.Stat(p); err == nil && fi.Size() > size {
+			largest, size = p, fi.Size()
+		}
+	}
+	data := mustRead(b, largest)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		im, err := openBytes(b, data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = 0
+		if err := im.Walk(func(fsimage.Entry) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "inodes/s")
+}
