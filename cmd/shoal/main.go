@@ -7,6 +7,7 @@
 //	shoal scan    [--config FILE] --catalog URI [--store URI] [--output table|json]
 //	shoal demo    [--dir DIR] [--addr HOST:PORT] [--generate-only]
 //	shoal migrate [--config FILE] [--store URI]
+//	shoal fsimage [--output table|json|tsv] [--small-file-size SIZE] FILE
 //	shoal version
 package main
 
@@ -62,6 +63,7 @@ Commands:
   scan      scan a catalog once and print the result
   demo      generate a demo warehouse and serve it
   migrate   create or upgrade the store's tables
+  fsimage   analyse an HDFS fsimage file offline
   version   print the version
 
 Run 'shoal <command> -h' for the flags of a command.
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
+	case "fsimage":
+		return runFsimage(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "shoal %s (commit %s, built %s)\n", version, commit, date)
 		return nil
