@@ -6,6 +6,7 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+MYSQL_DSN ?= root@tcp(127.0.0.1:3306)/
 
 .PHONY: help
 help: ## Show this help.
@@ -54,7 +55,7 @@ lint: $(GOLANGCI_LINT) ## golangci-lint (with gosec), pinned.
 
 .PHONY: test-go
 test-go: ## Go unit and integration tests (with -race).
-	SHOAL_TEST_POSTGRES=$${SHOAL_TEST_POSTGRES-$(PG_URL)} $(GO) test -race -count=1 ./...
+	SHOAL_TEST_POSTGRES=$${SHOAL_TEST_POSTGRES-$(PG_URL)} SHOAL_TEST_MYSQL="$${SHOAL_TEST_MYSQL-$(MYSQL_DSN)}" $(GO) test -race -count=1 ./...
 
 .PHONY: test-web
 test-web: web/node_modules/.package-lock.json ## Vitest unit tests of the dashboard.
