@@ -87,6 +87,14 @@ type ScanFilter struct {
 	Offset int
 }
 
+// Validate checks the filter and fills defaults.
+func (f *ScanFilter) Validate() error {
+	if f.State != "" && !f.State.Valid() {
+		return Errorf(EINVALID, "unknown scan state %q", f.State)
+	}
+	return validatePage(&f.Limit, f.Offset)
+}
+
 // DefaultLimit and MaxLimit bound the page size of list calls.
 const (
 	DefaultLimit = 50

@@ -70,11 +70,8 @@ func (a *apiServer) ListScans(ctx context.Context, req api.ListScansRequestObjec
 	f := shoal.ScanFilter{Limit: deref(req.Params.Limit), Offset: deref(req.Params.Offset)}
 	if req.Params.State != nil {
 		f.State = shoal.ScanState(*req.Params.State)
-		if !f.State.Valid() {
-			return nil, shoal.Errorf(shoal.EINVALID, "unknown scan state %q", f.State)
-		}
 	}
-	if err := checkPage(f.Limit, f.Offset); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	scans, total, err := a.s.Store.ListScans(ctx, f)
@@ -154,9 +151,6 @@ func (a *apiServer) ListTables(ctx context.Context, req api.ListTablesRequestObj
 	if p.Format != nil {
 		f.Format = shoal.Format(*p.Format)
 	}
-	if err := checkPage(f.Limit, f.Offset); err != nil {
-		return nil, err
-	}
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -206,9 +200,6 @@ func (a *apiServer) partitions(ctx context.Context, scanID *int64, f shoal.Parti
 	var out partitionListResponse
 	var err error
 	if f.Sort, f.Desc, err = sortOrder(sortKey, order); err != nil {
-		return out, err
-	}
-	if err := checkPage(f.Limit, f.Offset); err != nil {
 		return out, err
 	}
 	if err := f.Validate(); err != nil {
@@ -286,17 +277,6 @@ func sortOrder(sortKey, order *string) (shoal.SortKey, bool, error) {
 		}
 	}
 	return key, desc, nil
-}
-
-// checkPage rejects what the spec forbids; 0 means "not given".
-func checkPage(limit, offset int) error {
-	if limit < 0 || limit > shoal.MaxLimit {
-		return shoal.Errorf(shoal.EINVALID, "limit must be between 1 and %d, got %d", shoal.MaxLimit, limit)
-	}
-	if offset < 0 {
-		return shoal.Errorf(shoal.EINVALID, "offset must not be negative, got %d", offset)
-	}
-	return nil
 }
 
 func deref[T any](p *T) T {

@@ -24,20 +24,7 @@ type tableListResponse struct {
 
 // VisitListTablesResponse implements api.ListTablesResponseObject.
 func (r tableListResponse) VisitListTablesResponse(w http.ResponseWriter) error {
-	b := make([]byte, 0, 512+700*len(r.items))
-	b = append(b, `{"items":[`...)
-	for i := range r.items {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendTable(b, &r.items[i])
-	}
-	b = append(b, `],"scan_id":`...)
-	b = strconv.AppendInt(b, r.scanID, 10)
-	b = append(b, `,"total":`...)
-	b = strconv.AppendInt(b, r.total, 10)
-	b = append(b, "}\n"...)
-	return writeRaw(w, b)
+	return writeList(w, r.scanID, r.total, r.items, appendTable)
 }
 
 // partitionListResponse answers GET /partitions and one table's partitions.
@@ -59,23 +46,25 @@ func (r partitionListResponse) VisitListTablePartitionsResponse(w http.ResponseW
 }
 
 func (r partitionListResponse) write(w http.ResponseWriter) error {
-	b := make([]byte, 0, 512+700*len(r.items))
+	return writeList(w, r.scanID, r.total, r.items, appendPartition)
+}
+
+// writeList writes {"items":[...],"scan_id":N,"total":N}, the shape of the
+// spec's TableList and PartitionList.
+func writeList[T any](w http.ResponseWriter, scanID, total int64, items []T, appendItem func([]byte, *T) []byte) error {
+	b := make([]byte, 0, 512+700*len(items))
 	b = append(b, `{"items":[`...)
-	for i := range r.items {
+	for i := range items {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendPartition(b, &r.items[i])
+		b = appendItem(b, &items[i])
 	}
 	b = append(b, `],"scan_id":`...)
-	b = strconv.AppendInt(b, r.scanID, 10)
+	b = strconv.AppendInt(b, scanID, 10)
 	b = append(b, `,"total":`...)
-	b = strconv.AppendInt(b, r.total, 10)
+	b = strconv.AppendInt(b, total, 10)
 	b = append(b, "}\n"...)
-	return writeRaw(w, b)
-}
-
-func writeRaw(w http.ResponseWriter, b []byte) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(b)

@@ -338,10 +338,7 @@ func (s *Store) GetScan(ctx context.Context, id int64) (*shoal.Scan, error) {
 
 // ListScans returns scans, newest first, and the number that match.
 func (s *Store) ListScans(ctx context.Context, f shoal.ScanFilter) ([]*shoal.Scan, int64, error) {
-	if f.State != "" && !f.State.Valid() {
-		return nil, 0, shoal.Errorf(shoal.EINVALID, "unknown scan state %q", f.State)
-	}
-	if err := validatePage(&f.Limit, f.Offset); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, 0, err
 	}
 	where, args := "", []any{}
@@ -417,20 +414,6 @@ func (s *Store) checkScan(ctx context.Context, id int64) error {
 		return shoal.Errorf(shoal.ENOTFOUND, "scan %d not found", id)
 	case err != nil:
 		return fmt.Errorf("get scan %d: %w", id, err)
-	}
-	return nil
-}
-
-// validatePage checks limit and offset as the root filters do, and fills the
-// default limit.
-func validatePage(limit *int, offset int) error {
-	switch {
-	case *limit < 0 || *limit > shoal.MaxLimit:
-		return shoal.Errorf(shoal.EINVALID, "limit must be between 1 and %d, got %d", shoal.MaxLimit, *limit)
-	case offset < 0:
-		return shoal.Errorf(shoal.EINVALID, "offset must not be negative, got %d", offset)
-	case *limit == 0:
-		*limit = shoal.DefaultLimit
 	}
 	return nil
 }
