@@ -315,9 +315,14 @@ func (m *msgReader) must(what string) ([]byte, error) {
 	return b, err
 }
 
-func (im *Image) readNSInfo() error {
-	s, ok := im.section(SectionNSInfo)
+// withSection opens the named section for fn and closes it after. A missing
+// section calls nothing, or is an error when required.
+func (im *Image) withSection(name string, required bool, fn func(m *msgReader) error) error {
+	s, ok := im.section(name)
 	if !ok {
+		if required {
+			return formatErr("no %s section", name)
+		}
 		return nil
 	}
 	m, err := im.open(s)
@@ -325,29 +330,47 @@ func (im *Image) readNSInfo() error {
 		return err
 	}
 	defer func() { _ = m.close() }() // a decompressor of a read-only section
-	b, err := m.must("header")
-	if err != nil {
-		return err
-	}
-	return eachField(b, func(num protowire.Number, typ protowire.Type, v uint64, _ []byte) error {
-		if num == 6 && typ == protowire.VarintType {
-			im.TransactionID = v
+	return fn(m)
+}
+
+// each calls fn with every remaining message of the section.
+func (m *msgReader) each(fn func(b []byte) error) error {
+	for {
+		b, err := m.next()
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
-		return nil
+		if err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+}
+
+func (im *Image) readNSInfo() error {
+	return im.withSection(SectionNSInfo, false, func(m *msgReader) error {
+		b, err := m.must("header")
+		if err != nil {
+			return err
+		}
+		return eachField(b, func(num protowire.Number, typ protowire.Type, v uint64, _ []byte) error {
+			if num == 6 && typ == protowire.VarintType {
+				im.TransactionID = v
+			}
+			return nil
+		})
 	})
 }
 
 func (im *Image) readStringTable() error {
 	im.strs = make(map[uint32]string)
-	s, ok := im.section(SectionStringTable)
-	if !ok {
-		return nil
-	}
-	m, err := im.open(s)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = m.close() }() // a decompressor of a read-only section
+	return im.withSection(SectionStringTable, false, im.readStrings)
+}
+
+// readStrings reads the string table's header and entries.
+func (im *Image) readStrings(m *msgReader) error {
 	b, err := m.must("header")
 	if err != nil {
 		return err
@@ -393,38 +416,25 @@ func (im *Image) readStringTable() error {
 }
 
 func (im *Image) readRefs() error {
-	s, ok := im.section(SectionInodeRef)
-	if !ok {
-		return nil
-	}
-	m, err := im.open(s)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = m.close() }() // a decompressor of a read-only section
-	for {
-		b, err := m.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var r ref
-		err = eachField(b, func(f protowire.Number, typ protowire.Type, v uint64, data []byte) error {
-			switch {
-			case f == 1 && typ == protowire.VarintType:
-				r.referred = v
-			case f == 2 && typ == protowire.BytesType:
-				r.name = append([]byte(nil), data...)
+	return im.withSection(SectionInodeRef, false, func(m *msgReader) error {
+		return m.each(func(b []byte) error {
+			var r ref
+			err := eachField(b, func(f protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+				switch {
+				case f == 1 && typ == protowire.VarintType:
+					r.referred = v
+				case f == 2 && typ == protowire.BytesType:
+					r.name = append([]byte(nil), data...)
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("reference %d: %w", len(im.refs), err)
 			}
+			im.refs = append(im.refs, r)
 			return nil
 		})
-		if err != nil {
-			return fmt.Errorf("reference %d: %w", len(im.refs), err)
-		}
-		im.refs = append(im.refs, r)
-	}
+	})
 }
 
 // owner resolves the user and group of a permission word.

@@ -1,9 +1,7 @@
 package fsimage
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -173,15 +171,11 @@ func decodeSymlink(b []byte, in *inode) error {
 // eachInode streams the INODE section, calling fn with each decoded inode.
 // The inode is reused between calls.
 func (im *Image) eachInode(fn func(in *inode) error) error {
-	s, ok := im.section(SectionInode)
-	if !ok {
-		return formatErr("no %s section", SectionInode)
-	}
-	m, err := im.open(s)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = m.close() }() // a decompressor of a read-only section
+	return im.withSection(SectionInode, true, func(m *msgReader) error { return readInodes(m, fn) })
+}
+
+// readInodes reads the INODE section's header and its inodes.
+func readInodes(m *msgReader, fn func(in *inode) error) error {
 	b, err := m.must("header")
 	if err != nil {
 		return err
@@ -215,64 +209,54 @@ func (im *Image) eachInode(fn func(in *inode) error) error {
 // eachDirEntry streams INODE_DIR, calling fn for every (parent, child)
 // pair. name is non-nil for reference children that carry their own name.
 func (im *Image) eachDirEntry(fn func(parent, child uint64, name []byte)) error {
-	s, ok := im.section(SectionInodeDir)
-	if !ok {
+	return im.withSection(SectionInodeDir, false, func(m *msgReader) error {
+		return m.each(func(b []byte) error { return im.dirEntry(b, fn) })
+	})
+}
+
+// dirEntry decodes one INODE_DIR message.
+func (im *Image) dirEntry(b []byte, fn func(parent, child uint64, name []byte)) error {
+	var parent uint64
+	var kids, refKids [][]byte
+	err := eachField(b, func(f protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+		switch {
+		case f == 1 && typ == protowire.VarintType:
+			parent = v
+		case f == 2:
+			kids = append(kids, packed(typ, v, data))
+		case f == 3:
+			refKids = append(refKids, packed(typ, v, data))
+		}
 		return nil
-	}
-	m, err := im.open(s)
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("dir entry: %w", err)
 	}
-	defer func() { _ = m.close() }() // a decompressor of a read-only section
-	for {
-		b, err := m.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var parent uint64
-		var kids, refKids [][]byte
-		err = eachField(b, func(f protowire.Number, typ protowire.Type, v uint64, data []byte) error {
-			switch {
-			case f == 1 && typ == protowire.VarintType:
-				parent = v
-			case f == 2:
-				kids = append(kids, packed(typ, v, data))
-			case f == 3:
-				refKids = append(refKids, packed(typ, v, data))
+	for _, p := range kids {
+		for len(p) > 0 {
+			c, n := protowire.ConsumeVarint(p)
+			if n < 0 {
+				return formatErr("dir %d children: %v", parent, protowire.ParseError(n))
 			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("dir entry: %w", err)
-		}
-		for _, p := range kids {
-			for len(p) > 0 {
-				c, n := protowire.ConsumeVarint(p)
-				if n < 0 {
-					return formatErr("dir %d children: %v", parent, protowire.ParseError(n))
-				}
-				p = p[n:]
-				fn(parent, c, nil)
-			}
-		}
-		for _, p := range refKids {
-			for len(p) > 0 {
-				c, n := protowire.ConsumeVarint(p)
-				if n < 0 {
-					return formatErr("dir %d reference children: %v", parent, protowire.ParseError(n))
-				}
-				p = p[n:]
-				if c >= uint64(len(im.refs)) {
-					return formatErr("dir %d names reference %d of %d", parent, c, len(im.refs))
-				}
-				r := im.refs[c]
-				fn(parent, r.referred, r.name)
-			}
+			p = p[n:]
+			fn(parent, c, nil)
 		}
 	}
+	for _, p := range refKids {
+		for len(p) > 0 {
+			c, n := protowire.ConsumeVarint(p)
+			if n < 0 {
+				return formatErr("dir %d reference children: %v", parent, protowire.ParseError(n))
+			}
+			p = p[n:]
+			if c >= uint64(len(im.refs)) {
+				return formatErr("dir %d names reference %d of %d", parent, c, len(im.refs))
+			}
+			r := im.refs[c]
+			fn(parent, r.referred, r.name)
+		}
+	}
+	return nil
 }
 
 // packed returns the varint payload of a repeated field given either
