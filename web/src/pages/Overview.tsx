@@ -1,6 +1,7 @@
 import { api } from '../api';
-import { HistogramChart, TrendChart } from '../charts/lazy';
+import { HistogramChart } from '../charts/lazy';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { TrendCard } from '../components/TrendCard';
 import { tableColumns } from '../components/columns';
 import { StatsTable } from '../components/StatsTable';
 import { SummaryCards } from '../components/SummaryCards';
@@ -63,18 +64,7 @@ export function Overview() {
           </header>
           <HistogramChart histogram={totals.histogram} threshold={snapshot.thresholds.small_file_bytes} />
         </section>
-        <section className="card">
-          <header className="card-head">
-            <h2>{t('chart.trend')}</h2>
-          </header>
-          <ErrorBanner error={trend.error} onRetry={trend.reload} />
-          {trend.data &&
-            (trend.data.items.length > 0 ? (
-              <TrendChart points={trend.data.items} />
-            ) : (
-              <div className="chart-empty">{t('chart.trendEmpty')}</div>
-            ))}
-        </section>
+        <TrendCard title={t('chart.trend')} trend={trend} />
       </div>
       <section className="card">
         <header className="card-head">

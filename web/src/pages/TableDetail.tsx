@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react';
 import { api, DEFAULT_LIMIT, PARTITION_SORT_KEYS, type Order, type PartitionSortKey, type TableStats } from '../api';
-import { HistogramChart, TrendChart } from '../charts/lazy';
+import { HistogramChart } from '../charts/lazy';
 import { partitionColumns } from '../components/columns';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { TrendCard } from '../components/TrendCard';
 import { Pager } from '../components/Pager';
 import { FormatBadge, RatioCell, StatsTable } from '../components/StatsTable';
 import { ratioSeverity } from '../format';
@@ -158,18 +159,7 @@ export function TableDetail({ database, table }: { database: string; table: stri
             <HistogramChart histogram={stats.data.histogram} threshold={snapshot?.thresholds.small_file_bytes} />
           )}
         </section>
-        <section className="card">
-          <header className="card-head">
-            <h2>{t('chart.trendTable')}</h2>
-          </header>
-          <ErrorBanner error={trend.error} onRetry={trend.reload} />
-          {trend.data &&
-            (trend.data.items.length > 0 ? (
-              <TrendChart points={trend.data.items} />
-            ) : (
-              <div className="chart-empty">{t('chart.trendEmpty')}</div>
-            ))}
-        </section>
+        <TrendCard title={t('chart.trendTable')} trend={trend} />
       </div>
       <section className="card">
         <header className="card-head">
