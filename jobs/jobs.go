@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -131,30 +132,11 @@ func NewSQLite(path string, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("open job database: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	driver := riversqlite.New(db)
-	w := &scanWorker{cfg: cfg}
-	rc, err := river.NewClient(driver, riverConfig(cfg, w))
+	c, err := newClient(cfg, riversqlite.New(db), db.Close)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("new job client: %w", err), db.Close())
+		return nil, errors.Join(err, db.Close())
 	}
-	return &Client{
-		cfg: cfg,
-		insert: func(ctx context.Context, a river.JobArgs) (*rivertype.JobInsertResult, error) {
-			return rc.Insert(ctx, a, nil)
-		},
-		cancel: rc.JobCancel,
-		start:  rc.Start,
-		stop:   rc.Stop,
-		migrate: func(ctx context.Context) error {
-			m, err := rivermigrate.New(driver, nil)
-			if err != nil {
-				return err
-			}
-			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-			return err
-		},
-		closeDB: db.Close,
-	}, nil
+	return c, nil
 }
 
 // NewPostgres returns a client on a PostgreSQL pool, usually the store's.
@@ -162,9 +144,13 @@ func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	driver := riverpgxv5.New(pool)
-	w := &scanWorker{cfg: cfg}
-	rc, err := river.NewClient[pgx.Tx](driver, riverConfig(cfg, w))
+	return newClient[pgx.Tx](cfg, riverpgxv5.New(pool), func() error { return nil })
+}
+
+// newClient wraps a River client on driver; closeDB releases what the
+// client owns beyond River.
+func newClient[TTx any](cfg Config, driver riverdriver.Driver[TTx], closeDB func() error) (*Client, error) {
+	rc, err := river.NewClient(driver, riverConfig(cfg, &scanWorker{cfg: cfg}))
 	if err != nil {
 		return nil, fmt.Errorf("new job client: %w", err)
 	}
@@ -184,7 +170,7 @@ func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 			return err
 		},
-		closeDB: func() error { return nil },
+		closeDB: closeDB,
 	}, nil
 }
 
