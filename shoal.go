@@ -24,6 +24,8 @@ const (
 	FormatAvro     Format = "avro"
 	FormatText     Format = "text"
 	FormatTextGzip Format = "text+gzip"
+	// FormatTextBzip2 is bzip2-compressed delimited or JSON-lines text.
+	FormatTextBzip2 Format = "text+bzip2"
 	FormatSequence Format = "sequencefile"
 	FormatRCFile   Format = "rcfile"
 	// FormatMixed marks a table or partition whose files have several formats.
@@ -34,7 +36,7 @@ const (
 func (f Format) Valid() bool {
 	switch f {
 	case FormatUnknown, FormatParquet, FormatORC, FormatAvro, FormatText,
-		FormatTextGzip, FormatSequence, FormatRCFile, FormatMixed:
+		FormatTextGzip, FormatTextBzip2, FormatSequence, FormatRCFile, FormatMixed:
 		return true
 	}
 	return false
@@ -55,6 +57,8 @@ func DetectFormat(head []byte) Format {
 		return FormatAvro
 	case hasPrefix(head, "\x1f\x8b"):
 		return FormatTextGzip
+	case hasPrefix(head, "BZh"):
+		return FormatTextBzip2
 	case hasPrefix(head, "SEQ"):
 		return FormatSequence
 	case hasPrefix(head, "RCF"):

@@ -114,7 +114,7 @@ func (r *recordReader) format() shoal.Format {
 var knownFormats = func() map[string]shoal.Format {
 	m := map[string]shoal.Format{"": ""}
 	for _, f := range []shoal.Format{shoal.FormatUnknown, shoal.FormatParquet, shoal.FormatORC, shoal.FormatAvro,
-		shoal.FormatText, shoal.FormatTextGzip, shoal.FormatSequence, shoal.FormatRCFile, shoal.FormatMixed} {
+		shoal.FormatText, shoal.FormatTextGzip, shoal.FormatTextBzip2, shoal.FormatSequence, shoal.FormatRCFile, shoal.FormatMixed} {
 		m[string(f)] = f
 	}
 	return m
