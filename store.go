@@ -12,6 +12,8 @@ import (
 // Every method returns an *Error with code ENOTFOUND when the requested scan,
 // table or snapshot does not exist, and EINVALID for a bad filter.
 type Store interface {
+	MergeStore
+
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's connections.

@@ -21,6 +21,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/store/internal/mergesql"
 	"github.com/shoalhq/shoal/store/internal/sqlstore"
 )
 
@@ -32,8 +33,10 @@ var migrations embed.FS
 // Store is a shoal.Store on a PostgreSQL database. It is safe for concurrent
 // use.
 type Store struct {
-	pool      *pgxpool.Pool
-	succeeded sync.Map // ids of succeeded scans, which stay so
+	*mergesql.Store // policies, merge jobs, journal, leases, audit
+	pool            *pgxpool.Pool
+	db              *sql.DB  // database/sql over pool, for mergesql
+	succeeded       sync.Map // ids of succeeded scans, which stay so
 }
 
 // Open connects to the database at url, a postgres:// URL or a key=value
@@ -54,7 +57,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	db := stdlib.OpenDBFromPool(pool)
+	return &Store{Store: mergesql.New(db, true), pool: pool, db: db}, nil
 }
 
 // Pool returns the connection pool, which the job queue shares.
@@ -128,6 +132,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pool's connections.
 func (s *Store) Close() error {
+	_ = s.db.Close()
 	s.pool.Close()
 	return nil
 }

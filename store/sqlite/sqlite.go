@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/store/internal/mergesql"
 	"github.com/shoalhq/shoal/store/internal/sqlstore"
 )
 
@@ -49,7 +50,8 @@ var maxConns = max(4, 2*runtime.GOMAXPROCS(0))
 // Store is a shoal.Store on a SQLite database file. It is safe for
 // concurrent use.
 type Store struct {
-	db *sql.DB
+	*mergesql.Store // policies, merge jobs, journal, leases, audit
+	db              *sql.DB
 
 	mu        sync.Mutex
 	stmts     map[string]*sql.Stmt // prepared queries by text
@@ -80,7 +82,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &Store{db: db, stmts: make(map[string]*sql.Stmt)}, nil
+	return &Store{Store: mergesql.New(db, false), db: db, stmts: make(map[string]*sql.Stmt)}, nil
 }
 
 // DB returns the database handle, for tests and tools. The job queue opens

@@ -87,6 +87,7 @@ func Run(t *testing.T, open func(t *testing.T) shoal.Store) {
 		s.run(t, "Deletes", testDeleteSnapshot)
 		s.run(t, "NotFound", testDeleteSnapshotNotFound)
 	})
+	t.Run("Merge", s.runMerge)
 	t.Run("PruneSnapshots", func(t *testing.T) {
 		s.run(t, "KeepsTables", testPruneSnapshots)
 		s.run(t, "Invalid", testPruneSnapshotsInvalid)
