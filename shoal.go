@@ -26,8 +26,8 @@ const (
 	FormatTextGzip Format = "text+gzip"
 	// FormatTextBzip2 is bzip2-compressed delimited or JSON-lines text.
 	FormatTextBzip2 Format = "text+bzip2"
-	FormatSequence Format = "sequencefile"
-	FormatRCFile   Format = "rcfile"
+	FormatSequence  Format = "sequencefile"
+	FormatRCFile    Format = "rcfile"
 	// FormatMixed marks a table or partition whose files have several formats.
 	FormatMixed Format = "mixed"
 )

@@ -122,7 +122,7 @@ func testMergeJobs(t *testing.T, st shoal.Store) {
 	wantCode(t, err, shoal.ENOTFOUND, "UpdateMergeJob of a missing job")
 	got, err = st.UpdateMergeJob(ctx, a.ID, shoal.MergeJobUpdate{State: ptr(shoal.MergeRunning), StartedAt: &now,
 		Progress: &shoal.MergeProgress{FilesDone: 3, FilesTotal: 10, BytesDone: 30, BytesTotal: 100},
-		Error: ptr("x"), RiverJobID: ptr(int64(42))})
+		Error:    ptr("x"), RiverJobID: ptr(int64(42))})
 	if err != nil {
 		t.Fatal(err)
 	}
