@@ -267,6 +267,12 @@ type MergeStore interface {
 	AcquireLease(ctx context.Context, key, owner string, ttl time.Duration) error
 	// ReleaseLease drops owner's lease on key, if it holds it.
 	ReleaseLease(ctx context.Context, key, owner string) error
+	// LeaseHolder returns the owner of the lease on key and its expiry;
+	// ENOTFOUND when nobody holds it.
+	LeaseHolder(ctx context.Context, key string) (string, time.Time, error)
+	// StealLease gives the lease held by from to owner, for recovery after
+	// from died; ECONFLICT when from no longer holds it.
+	StealLease(ctx context.Context, key, from, owner string, ttl time.Duration) error
 
 	// AppendAudit records an action and sets its ID and At.
 	AppendAudit(ctx context.Context, e *AuditEntry) error

@@ -139,3 +139,40 @@ func (s *Scan) Duration(now time.Time) time.Duration {
 	}
 	return s.FinishedAt.Sub(s.StartedAt)
 }
+
+// WritableFS is a FileSystem that merges can change. Directory renames are
+// atomic and never replace an existing path; that is what the journaled
+// swap (DESIGN.md §3) relies on.
+type WritableFS interface {
+	FileSystem
+	// OpenFile opens a file for random access and returns its size.
+	OpenFile(ctx context.Context, path string) (ReadAtCloser, int64, error)
+	// Create creates a new file; it fails if path exists.
+	Create(ctx context.Context, path string) (WriteFile, error)
+	// Mkdir creates one directory; it fails if path exists.
+	Mkdir(ctx context.Context, path string) error
+	// Rename moves oldpath to newpath atomically; it fails if newpath
+	// exists.
+	Rename(ctx context.Context, oldpath, newpath string) error
+	// RemoveAll removes path and everything below it; a missing path is
+	// not an error.
+	RemoveAll(ctx context.Context, path string) error
+	// Link makes newpath a second name of the file oldpath (a hard link),
+	// or a copy where the storage has no links.
+	Link(ctx context.Context, oldpath, newpath string) error
+	// SyncDir makes the entries of a directory durable.
+	SyncDir(ctx context.Context, path string) error
+}
+
+// ReadAtCloser is a file opened for random access.
+type ReadAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// WriteFile is a file being written. Sync makes its contents durable.
+type WriteFile interface {
+	io.Writer
+	Sync() error
+	Close() error
+}

@@ -38,6 +38,11 @@ type Config struct {
 	Scan ScanConfig `yaml:"scan"`
 	// Policy holds the thresholds that define a small file.
 	Policy PolicyConfig `yaml:"policy"`
+	// Merge holds the default merge policy and backup retention; policies
+	// stored through the API override it per database and table.
+	Merge MergeConfig `yaml:"merge"`
+	// Auth protects the mutating API endpoints.
+	Auth AuthConfig `yaml:"auth"`
 	// Log configures logging.
 	Log LogConfig `yaml:"log"`
 }
@@ -113,9 +118,55 @@ type PolicyConfig struct {
 	BlockSize Size `yaml:"block_size"`
 }
 
+// Policy returns the default merge policy: the thresholds of p and the
+// merge settings of m.
+func (m MergeConfig) Policy(p PolicyConfig) shoal.EffectivePolicy {
+	pol := shoal.DefaultPolicy()
+	pol.SmallFileSize = int64(p.SmallFileSize)
+	pol.TargetFileSize = int64(p.TargetFileSize)
+	pol.MinAge = shoal.Duration(m.MinAge)
+	pol.Mode = shoal.MergeMode(m.Mode)
+	pol.RowGroupSize = int64(m.RowGroupSize)
+	pol.MaxBytesPerJob = int64(m.MaxBytesPerJob)
+	pol.MaxBytesPerRun = int64(m.MaxBytesPerRun)
+	pol.Sources = []string{"config"}
+	return pol
+}
+
 // Thresholds returns the policy as shoal.Thresholds.
 func (p PolicyConfig) Thresholds() shoal.Thresholds {
 	return shoal.Thresholds{SmallFileSize: int64(p.SmallFileSize), TargetFileSize: int64(p.TargetFileSize), BlockSize: int64(p.BlockSize)}
+}
+
+// MergeConfig is the default merge policy.
+type MergeConfig struct {
+	// MinAge: a partition is cold, and may be merged, when its newest
+	// file and last DDL are older than this (default 24h).
+	MinAge Duration `yaml:"min_age"`
+	// Mode is auto (default), concat or rewrite.
+	Mode string `yaml:"mode"`
+	// RowGroupSize is the row-group or stripe size rewrite writes
+	// (default 128MiB); auto rewrites partitions whose row groups average
+	// below a quarter of it.
+	RowGroupSize Size `yaml:"row_group_size"`
+	// MaxBytesPerJob caps the bytes one merge job rewrites (default 64GiB).
+	MaxBytesPerJob Size `yaml:"max_bytes_per_job"`
+	// MaxBytesPerRun caps an automatic run across the warehouse
+	// (default 512GiB).
+	MaxBytesPerRun Size `yaml:"max_bytes_per_run"`
+	// Retention is how long the original files of a merged partition are
+	// kept for rollback (default 168h, 7 days).
+	Retention Duration `yaml:"retention"`
+}
+
+// AuthConfig protects the mutating endpoints.
+type AuthConfig struct {
+	// Tokens are the bearer tokens allowed to start scans and merges,
+	// cancel, roll back and edit policies, as name:secret pairs (the name
+	// goes into the audit log). Empty (the default) leaves the API open,
+	// as in the demo. Set them through SHOAL_AUTH_TOKENS, not in a file
+	// that is committed.
+	Tokens []string `yaml:"tokens"`
 }
 
 // LogConfig configures logging.
@@ -141,6 +192,11 @@ func DefaultConfig() Config {
 		Scan:   ScanConfig{Concurrency: 8, SniffFiles: 1, SniffEvery: 16, KeepSnapshots: 10},
 		Policy: PolicyConfig{SmallFileSize: Size(th.SmallFileSize), TargetFileSize: Size(th.TargetFileSize), BlockSize: Size(th.BlockSize)},
 		Log:    LogConfig{Level: "info", Format: "text"},
+		Merge: MergeConfig{
+			MinAge: Duration(24 * time.Hour), Mode: "auto", RowGroupSize: Size(128 * shoal.MiB),
+			MaxBytesPerJob: Size(64 * shoal.GiB), MaxBytesPerRun: Size(512 * shoal.GiB),
+			Retention: Duration(7 * 24 * time.Hour),
+		},
 	}
 }
 
@@ -337,6 +393,29 @@ func (c *Config) Validate(requireCatalog bool) error {
 	for _, o := range c.Server.CORSOrigins {
 		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "") {
 			bad("server.cors_origins", "%q is not an origin such as https://shoal.example.com", o)
+		}
+	}
+	if c.Merge.MinAge < 0 {
+		bad("merge.min_age", "must not be negative, got %s", c.Merge.MinAge)
+	}
+	if !shoal.MergeMode(c.Merge.Mode).Valid() {
+		bad("merge.mode", "%q is not auto, concat or rewrite", c.Merge.Mode)
+	}
+	for _, f := range []struct {
+		name string
+		v    Size
+	}{{"merge.row_group_size", c.Merge.RowGroupSize}, {"merge.max_bytes_per_job", c.Merge.MaxBytesPerJob}, {"merge.max_bytes_per_run", c.Merge.MaxBytesPerRun}} {
+		if f.v <= 0 {
+			bad(f.name, "must be positive")
+		}
+	}
+	if c.Merge.Retention <= 0 {
+		bad("merge.retention", "must be positive, got %s", c.Merge.Retention)
+	}
+	for _, tok := range c.Auth.Tokens {
+		if name, secret, ok := strings.Cut(tok, ":"); !ok || name == "" || len(secret) < 16 {
+			bad("auth.tokens", "each token is name:secret with a secret of at least 16 characters")
+			break
 		}
 	}
 	if c.Worker.Concurrency < 1 || c.Worker.Concurrency > 64 {

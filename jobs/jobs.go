@@ -51,6 +51,14 @@ type Config struct {
 	// each scan; 0 keeps all.
 	KeepSnapshots int
 	Logger        *slog.Logger
+	// Merges runs merge jobs; nil leaves merge jobs queued for another
+	// process.
+	Merges MergeRunner
+}
+
+// MergeRunner runs one merge job to its end (merge.Engine).
+type MergeRunner interface {
+	Run(ctx context.Context, jobID int64) (*shoal.MergeJob, error)
 }
 
 // Client enqueues, cancels and (with workers) runs jobs.
@@ -81,9 +89,28 @@ func (ScanArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: queueScans, MaxAttempts: 3}
 }
 
+// queueMerges is the River queue of merge jobs.
+const queueMerges = "merges"
+
+// MergeArgs are the arguments of a merge job.
+type MergeArgs struct {
+	JobID int64 `json:"merge_job_id"`
+}
+
+// Kind implements river.JobArgs.
+func (MergeArgs) Kind() string { return "merge" }
+
+// InsertOpts puts merges on their queue. A merge is attempted once: the
+// engine records every partition's outcome, and recovery, not a retry,
+// deals with a crash.
+func (MergeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueMerges, MaxAttempts: 1}
+}
+
 func riverConfig(cfg Config, w *scanWorker) *river.Config {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
+	river.AddWorker(workers, &mergeWorker{cfg: cfg})
 	rc := &river.Config{
 		Workers:    workers,
 		JobTimeout: -1, // scans of big warehouses take hours
@@ -95,6 +122,9 @@ func riverConfig(cfg Config, w *scanWorker) *river.Config {
 		rc.Queues = map[string]river.QueueConfig{
 			queueScans:         {MaxWorkers: cfg.Workers},
 			river.QueueDefault: {MaxWorkers: 1},
+		}
+		if cfg.Merges != nil {
+			rc.Queues[queueMerges] = river.QueueConfig{MaxWorkers: cfg.Workers}
 		}
 		if cfg.ScanInterval > 0 {
 			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(

@@ -8,6 +8,11 @@
 //	shoal demo    [--dir DIR] [--addr HOST:PORT] [--generate-only]
 //	shoal migrate [--config FILE] [--store URI]
 //	shoal fsimage [--output table|json|tsv] [--small-file-size SIZE] FILE
+//	shoal plan    [--config FILE] --catalog URI --table DB.TABLE [--partition SPEC]... [--mode M] [--output table|json]
+//	shoal merge   [--config FILE] --catalog URI --table DB.TABLE [--partition SPEC]... [--mode auto|concat|rewrite] [--dry-run] [--yes] [--output table|json]
+//	shoal rollback [--config FILE] [--store URI] JOB
+//	shoal recover [--config FILE] [--store URI]
+//	shoal gc      [--config FILE] --catalog URI [--store URI]
 //	shoal version
 package main
 
@@ -64,6 +69,11 @@ Commands:
   demo      generate a demo warehouse and serve it
   migrate   create or upgrade the store's tables
   fsimage   analyse an HDFS fsimage file offline
+  plan      plan a merge of a table's small files
+  merge     merge a table's small files (plan, confirm, run)
+  rollback  restore the original files of a merge job
+  recover   finish or undo merges a crash interrupted
+  gc        purge expired backups and orphaned staging directories
   version   print the version
 
 Run 'shoal <command> -h' for the flags of a command.
@@ -89,6 +99,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMigrate(ctx, rest, stdout, stderr)
 	case "fsimage":
 		return runFsimage(ctx, rest, stdout, stderr)
+	case "plan":
+		return runPlan(ctx, rest, stdout, stderr)
+	case "merge":
+		return runMerge(ctx, rest, stdout, stderr)
+	case "rollback":
+		return runRollback(ctx, rest, stdout, stderr)
+	case "recover":
+		return runRecover(ctx, rest, stdout, stderr)
+	case "gc":
+		return runGC(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "shoal %s (commit %s, built %s)\n", version, commit, date)
 		return nil

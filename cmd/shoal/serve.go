@@ -54,6 +54,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.backend, m.jobs = be, jc
+	if err := recoverMerges(ctx, be, m.Logger); err != nil {
+		return errors.Join(err, m.Close(ctx))
+	}
 	reg.MustRegister(newSnapshotCollector(be.store))
 
 	srv := &shoalhttp.Server{
@@ -237,6 +240,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 		return err
 	}
 	defer func() { err = errors.Join(err, be.store.Close()) }()
+	if err := recoverMerges(ctx, be, log); err != nil {
+		return errors.Join(err, jc.Stop(ctx))
+	}
 	if err := jc.Start(ctx); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}

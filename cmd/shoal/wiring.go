@@ -13,6 +13,7 @@ import (
 	"github.com/shoalhq/shoal"
 	"github.com/shoalhq/shoal/config"
 	"github.com/shoalhq/shoal/jobs"
+	"github.com/shoalhq/shoal/merge"
 	"github.com/shoalhq/shoal/scan"
 	"github.com/shoalhq/shoal/store/postgres"
 	"github.com/shoalhq/shoal/store/sqlite"
@@ -25,6 +26,8 @@ type commonFlags struct {
 	configPath string
 	catalog    string
 	store      string
+	// args is how many positional arguments the command takes.
+	args int
 }
 
 func newFlags(name string, stderr io.Writer) *commonFlags {
@@ -57,8 +60,11 @@ func (c *commonFlags) parseWith(args []string, requireCatalog bool, apply func(*
 		}
 		return config.Config{}, &usageError{err.Error()}
 	}
-	if c.fs.NArg() > 0 {
-		return config.Config{}, &usageError{fmt.Sprintf("unexpected argument %q", c.fs.Arg(0))}
+	if c.fs.NArg() > c.args {
+		return config.Config{}, &usageError{fmt.Sprintf("unexpected argument %q", c.fs.Arg(c.args))}
+	}
+	if c.fs.NArg() < c.args {
+		return config.Config{}, &usageError{fmt.Sprintf("%s needs %d argument(s)", c.fs.Name(), c.args)}
 	}
 	cfg, err := config.Load(c.configPath, os.Environ())
 	if err != nil {
@@ -91,7 +97,9 @@ func newLogger(cfg config.LogConfig, w io.Writer) *slog.Logger {
 
 // backend is an open store with the job client that matches it.
 type backend struct {
-	store   shoal.Store
+	store shoal.Store
+	// engine merges; nil for commands without a catalog.
+	engine  *merge.Engine
 	migrate func(ctx context.Context) error
 	newJobs func(cfg jobs.Config) (*jobs.Client, error)
 }
@@ -185,7 +193,19 @@ func openBackend(ctx context.Context, cfg config.Config, workers int, m *scan.Me
 	if err := be.migrate(ctx); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("migrate store: %w", err), be.store.Close())
 	}
+	var merges jobs.MergeRunner
+	if cfg.Catalog.URL != "" {
+		e, err := newEngine(cfg, be.store, io.Discard)
+		if err != nil {
+			return nil, nil, errors.Join(err, be.store.Close())
+		}
+		e.Log = log
+		be.engine, merges = e, e
+		st := be.store
+		be.store = closingStore{Store: st, close: func() error { return errors.Join(e.Catalog.Close(), st.Close()) }}
+	}
 	jc, err := be.newJobs(jobs.Config{
+		Merges:        merges,
 		Store:         be.store,
 		OpenScanner:   scannerFactory(cfg, m),
 		Workers:       workers,
@@ -202,4 +222,28 @@ func openBackend(ctx context.Context, cfg config.Config, workers int, m *scan.Me
 		return nil, nil, errors.Join(err, jc.Stop(ctx), be.store.Close())
 	}
 	return be, jc, nil
+}
+
+// closingStore is a store whose Close also closes what was opened with it.
+type closingStore struct {
+	shoal.Store
+	close func() error
+}
+
+func (c closingStore) Close() error { return c.close() }
+
+// recoverMerges runs merge recovery, as serve and worker do at start.
+func recoverMerges(ctx context.Context, be *backend, log *slog.Logger) error {
+	if be.engine == nil {
+		return nil
+	}
+	rep, err := be.engine.Recover(ctx)
+	if err != nil {
+		return fmt.Errorf("recover interrupted merges: %w", err)
+	}
+	if rep.Finished+rep.Undone+rep.RolledBack+rep.Jobs > 0 {
+		log.Warn("recovered interrupted merges", "finished", rep.Finished, "undone", rep.Undone,
+			"rolled_back", rep.RolledBack, "jobs_failed", rep.Jobs, "left_to_live_workers", rep.Skipped)
+	}
+	return nil
 }

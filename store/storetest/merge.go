@@ -220,6 +220,19 @@ func testLeases(t *testing.T, st shoal.Store) {
 	if err := st.AcquireLease(ctx, "db.t/dt=1", "w3", time.Minute); err != nil {
 		t.Fatalf("taking over an expired lease: %v", err)
 	}
+	owner, until, err := st.LeaseHolder(ctx, "db.t/dt=1")
+	if err != nil || owner != "w3" || time.Until(until) < 30*time.Second {
+		t.Fatalf("LeaseHolder = %q, %v, %v", owner, until, err)
+	}
+	_, _, err = st.LeaseHolder(ctx, "db.t/none")
+	wantCode(t, err, shoal.ENOTFOUND, "LeaseHolder of a free key")
+	wantCode(t, st.StealLease(ctx, "db.t/dt=1", "w1", "w4", time.Minute), shoal.ECONFLICT, "stealing from a non-holder")
+	if err := st.StealLease(ctx, "db.t/dt=1", "w3", "w4", time.Minute); err != nil {
+		t.Fatalf("StealLease: %v", err)
+	}
+	if owner, _, _ := st.LeaseHolder(ctx, "db.t/dt=1"); owner != "w4" {
+		t.Fatalf("holder after steal = %q", owner)
+	}
 }
 
 func testAudit(t *testing.T, st shoal.Store) {

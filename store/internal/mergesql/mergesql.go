@@ -382,6 +382,33 @@ func (s *Store) ReleaseLease(ctx context.Context, key, owner string) error {
 	return nil
 }
 
+// LeaseHolder implements shoal.MergeStore.
+func (s *Store) LeaseHolder(ctx context.Context, key string) (string, time.Time, error) {
+	var owner string
+	var until int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT owner, expires_at FROM leases WHERE lease_key = ?`), key).Scan(&owner, &until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, shoal.Errorf(shoal.ENOTFOUND, "no lease on %s", key)
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("lease %s: %w", key, err)
+	}
+	return owner, fromMicros(until), nil
+}
+
+// StealLease implements shoal.MergeStore.
+func (s *Store) StealLease(ctx context.Context, key, from, owner string, ttl time.Duration) error {
+	res, err := s.exec(ctx, `UPDATE leases SET owner = ?, expires_at = ? WHERE lease_key = ? AND owner = ?`,
+		owner, micros(time.Now().Add(ttl)), key, from)
+	if err != nil {
+		return fmt.Errorf("steal lease %s: %w", key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return shoal.Errorf(shoal.ECONFLICT, "%s is no longer leased by %s", key, from)
+	}
+	return nil
+}
+
 // AppendAudit implements shoal.MergeStore.
 func (s *Store) AppendAudit(ctx context.Context, e *shoal.AuditEntry) error {
 	if e.At.IsZero() {

@@ -1,0 +1,250 @@
+package merge
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/shoalhq/shoal"
+)
+
+// Rollback restores the original files of every merged partition of a
+// job from their backups. It refuses, changing nothing, when any of those
+// partitions changed since the merge or its backup is gone.
+func (e *Engine) Rollback(ctx context.Context, jobID int64) (*shoal.MergeJob, error) {
+	j, err := e.Store.GetMergeJob(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	if j.State == shoal.MergeRolledBack {
+		return nil, shoal.Errorf(shoal.ECONFLICT, "merge job %d is already rolled back", jobID)
+	}
+	if !j.State.Final() {
+		return nil, shoal.Errorf(shoal.ECONFLICT, "merge job %d is %s; only a finished job can be rolled back", jobID, j.State)
+	}
+	var todo []*shoal.PartitionResult
+	for i := range j.Results {
+		r := &j.Results[i]
+		switch r.Step {
+		case shoal.StepSwapped:
+			todo = append(todo, r)
+		case shoal.StepPurged:
+			return nil, shoal.Errorf(shoal.ECONFLICT, "partition %q: its backup was purged after the retention period", r.Spec)
+		}
+	}
+	if len(todo) == 0 {
+		return nil, shoal.Errorf(shoal.ECONFLICT, "merge job %d changed no partition; nothing to roll back", jobID)
+	}
+	// Check every partition before touching any.
+	for _, r := range todo {
+		if !e.takeLease(ctx, leaseKey(j.Database, j.Table, r.Spec)) {
+			return nil, shoal.Errorf(shoal.ECONFLICT, "partition %q is being merged by another worker", r.Spec)
+		}
+		defer func() { _ = e.Store.ReleaseLease(context.WithoutCancel(ctx), leaseKey(j.Database, j.Table, r.Spec), e.Owner) }()
+		l, err := e.list(ctx, r.Location)
+		if err != nil {
+			return nil, err
+		}
+		if d := diffListing(r.After, l.files); d != "" {
+			return nil, shoal.Errorf(shoal.ECONFLICT, "partition %q changed since the merge (%s): restoring the originals would lose those changes", r.Spec, d)
+		}
+		if ok, err := e.exists(ctx, r.Backup); err != nil || !ok {
+			return nil, shoal.Errorf(shoal.ECONFLICT, "partition %q: backup %s is missing", r.Spec, r.Backup)
+		}
+	}
+	bg := context.WithoutCancel(ctx)
+	for _, r := range todo {
+		r.Step = shoal.StepRollback
+		r.Staging = asideDir(r.Location, j.ID)
+		if err := e.Store.PutMergeResult(bg, j.ID, r); err != nil {
+			return nil, err
+		}
+		e.fault("rollback")
+		if _, err := e.finishRollback(bg, j, r); err != nil {
+			return nil, fmt.Errorf("partition %q: %w", r.Spec, err)
+		}
+	}
+	state := shoal.MergeRolledBack
+	return e.Store.UpdateMergeJob(bg, j.ID, shoal.MergeJobUpdate{State: &state})
+}
+
+// finishRollback moves the merged directory aside and the backup back,
+// from wherever a crash left it, then deletes the merged files.
+func (e *Engine) finishRollback(ctx context.Context, j *shoal.MergeJob, r *shoal.PartitionResult) (shoal.SwapStep, error) {
+	part, err := e.exists(ctx, r.Location)
+	if err != nil {
+		return "", err
+	}
+	aside, err := e.exists(ctx, r.Staging)
+	if err != nil {
+		return "", err
+	}
+	backup, err := e.exists(ctx, r.Backup)
+	if err != nil {
+		return "", err
+	}
+	if part && backup && !aside {
+		if err := e.FS.Rename(ctx, r.Location, r.Staging); err != nil {
+			return "", err
+		}
+		e.fault("rollback-aside")
+		part, aside = false, true
+	}
+	if !part && backup && aside {
+		if err := e.FS.Rename(ctx, r.Backup, r.Location); err != nil {
+			return "", err
+		}
+		part, backup = true, false
+	}
+	if !(part && !backup) {
+		return "", fmt.Errorf("unexpected state during rollback: partition exists=%t, backup exists=%t, merged exists=%t", part, backup, aside)
+	}
+	if err := e.FS.SyncDir(ctx, parentDir(r.Location)); err != nil {
+		return "", err
+	}
+	if err := e.FS.RemoveAll(ctx, r.Staging); err != nil {
+		return "", err
+	}
+	r.Step = shoal.StepRolledBack
+	r.EndedAt = e.now().UTC()
+	if err := e.Store.PutMergeResult(ctx, j.ID, r); err != nil {
+		return "", err
+	}
+	if j.State != shoal.MergeRolledBack {
+		state := shoal.MergeRolledBack
+		if _, err := e.Store.UpdateMergeJob(ctx, j.ID, shoal.MergeJobUpdate{State: &state}); err != nil {
+			return "", err
+		}
+	}
+	return shoal.StepRolledBack, nil
+}
+
+// GCReport says what GC removed.
+type GCReport struct {
+	Backups []string `json:"backups"`
+	Orphans []string `json:"orphans"`
+}
+
+// GC deletes the backups whose retention expired and the staging, backup
+// and aside directories that no journal entry still needs (left by a crash
+// whose journal write failed, or by a deleted job).
+func (e *Engine) GC(ctx context.Context) (*GCReport, error) {
+	rep := &GCReport{}
+	expired, err := e.Store.ExpiredBackups(ctx, e.now())
+	if err != nil {
+		return nil, err
+	}
+	for _, ref := range expired {
+		r := ref.Result
+		if err := e.FS.RemoveAll(ctx, r.Backup); err != nil {
+			return rep, err
+		}
+		r.Step = shoal.StepPurged
+		if err := e.Store.PutMergeResult(ctx, ref.JobID, &r); err != nil {
+			return rep, err
+		}
+		rep.Backups = append(rep.Backups, r.Backup)
+	}
+	err = e.walkTables(ctx, func(dir, name string) error {
+		kind, job, ok := parseSibling(name)
+		if !ok {
+			return nil
+		}
+		if e.needed(ctx, kind, job, joinPath(dir, name)) {
+			return nil
+		}
+		if err := e.FS.RemoveAll(ctx, joinPath(dir, name)); err != nil {
+			return err
+		}
+		rep.Orphans = append(rep.Orphans, joinPath(dir, name))
+		return nil
+	})
+	return rep, err
+}
+
+// needed reports whether a staging, backup or aside directory is still
+// referenced: by a job that is not final, or as the backup of a swapped
+// partition.
+func (e *Engine) needed(ctx context.Context, kind string, jobID int64, p string) bool {
+	j, err := e.Store.GetMergeJob(ctx, jobID)
+	if err != nil {
+		return shoal.ErrorCode(err) != shoal.ENOTFOUND // keep on doubt
+	}
+	if !j.State.Final() {
+		return true
+	}
+	for _, r := range j.Results {
+		switch r.Step {
+		case shoal.StepSwapped:
+			if kind == "backup" && r.Backup == p {
+				return true
+			}
+		case shoal.StepStaging, shoal.StepValidated, shoal.StepBackup, shoal.StepPromote, shoal.StepRollback:
+			return true // recovery has not run yet
+		}
+	}
+	return false
+}
+
+// walkTables calls fn for each directory entry in the directories that
+// can hold partition siblings: every table's location, its parent, and
+// each partition level below it.
+func (e *Engine) walkTables(ctx context.Context, fn func(dir, name string) error) error {
+	dbs, err := e.Catalog.Databases(ctx)
+	if err != nil {
+		return err
+	}
+	for _, db := range dbs {
+		tables, err := e.Catalog.Tables(ctx, db.Name)
+		if err != nil {
+			return err
+		}
+		for _, t := range tables {
+			if t.Location == "" {
+				continue
+			}
+			if err := e.walkDirs(ctx, parentDir(t.Location), 0, fn, path.Base(t.Location)); err != nil {
+				return err
+			}
+			if err := e.walkDirs(ctx, t.Location, len(t.PartitionKeys), fn, ""); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// walkDirs lists dir, calls fn for hidden entries (prefixed by only, when
+// set), and descends depth more levels into visible directories.
+func (e *Engine) walkDirs(ctx context.Context, dir string, depth int, fn func(dir, name string) error, only string) error {
+	var subdirs []string
+	err := e.FS.List(ctx, dir, func(fi shoal.FileInfo) error {
+		name := path.Base(fi.Path)
+		if !fi.IsDir {
+			return nil
+		}
+		if strings.HasPrefix(name, ".") {
+			if only == "" || strings.HasPrefix(name, "."+only+".") {
+				return fn(dir, name)
+			}
+			return nil
+		}
+		if depth > 0 {
+			subdirs = append(subdirs, name)
+		}
+		return nil
+	})
+	if err != nil {
+		if shoal.ErrorCode(err) == shoal.ENOTFOUND {
+			return nil
+		}
+		return err
+	}
+	for _, s := range subdirs {
+		if err := e.walkDirs(ctx, joinPath(dir, s), depth-1, fn, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
