@@ -49,6 +49,15 @@ type Server struct {
 	CORSOrigins []string
 	// EventInterval is how often scan events poll the store (default 500ms).
 	EventInterval time.Duration
+	// Merges plans and rolls back merges, MergeJobs runs and cancels
+	// them; nil answers 501 on those endpoints.
+	Merges    MergePlanner
+	MergeJobs MergeQueue
+	// MergeDefaults is the configured default policy.
+	MergeDefaults shoal.EffectivePolicy
+	// AuthTokens are name:secret pairs; when set, mutating calls need
+	// one of the secrets as a bearer token.
+	AuthTokens []string
 }
 
 // statusOf maps an error code to an HTTP status.
@@ -130,7 +139,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		mux.Handle("/", s.UI)
 	}
 	m := newHTTPMetrics(s.Registerer)
-	return s.recoverer(s.cors(m.wrap(mux))), nil
+	return s.recoverer(s.cors(m.wrap(mux, s.auth(mux)))), nil
 }
 
 // ready checks that the store answers.
@@ -186,8 +195,8 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Content-Type")
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
 			if r.Method == http.MethodOptions {
 				w.WriteHeader(http.StatusNoContent)
 				return

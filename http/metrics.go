@@ -58,7 +58,7 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush on the real writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-func (m *httpMetrics) wrap(mux *http.ServeMux) http.Handler {
+func (m *httpMetrics) wrap(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, route := mux.Handler(r)
 		switch route {
@@ -84,6 +84,6 @@ func (m *httpMetrics) wrap(mux *http.ServeMux) http.Handler {
 			m.requests.WithLabelValues(route, method, strconv.Itoa(rec.status)).Inc()
 			m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		}()
-		mux.ServeHTTP(rec, r)
+		next.ServeHTTP(rec, r)
 	})
 }

@@ -60,15 +60,21 @@ func (m *Main) Open(ctx context.Context) error {
 	reg.MustRegister(newSnapshotCollector(be.store))
 
 	srv := &shoalhttp.Server{
-		Store:       be.store,
-		Scans:       jc,
-		Catalog:     config.Redact(m.Config.Catalog.URL),
-		Thresholds:  m.Config.Policy.Thresholds(),
-		Logger:      m.Logger,
-		Registerer:  reg,
-		Gatherer:    reg,
-		UI:          web.Handler(web.FS()),
-		CORSOrigins: m.Config.Server.CORSOrigins,
+		Store:         be.store,
+		Scans:         jc,
+		Catalog:       config.Redact(m.Config.Catalog.URL),
+		Thresholds:    m.Config.Policy.Thresholds(),
+		Logger:        m.Logger,
+		Registerer:    reg,
+		Gatherer:      reg,
+		UI:            web.Handler(web.FS()),
+		CORSOrigins:   m.Config.Server.CORSOrigins,
+		MergeJobs:     jc,
+		MergeDefaults: m.Config.Merge.Policy(m.Config.Policy),
+		AuthTokens:    m.Config.Auth.Tokens,
+	}
+	if be.engine != nil {
+		srv.Merges = be.engine
 	}
 	h, err := srv.Handler()
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
+	"github.com/shoalhq/shoal"
 )
 
 // Defines values for Format.
@@ -32,6 +33,7 @@ const (
 	Rcfile       Format = "rcfile"
 	Sequencefile Format = "sequencefile"
 	Text         Format = "text"
+	TextBzip2    Format = "text+bzip2"
 	TextGzip     Format = "text+gzip"
 	Unknown      Format = "unknown"
 )
@@ -53,6 +55,8 @@ func (e Format) Valid() bool {
 		return true
 	case Text:
 		return true
+	case TextBzip2:
+		return true
 	case TextGzip:
 		return true
 	case Unknown:
@@ -62,27 +66,81 @@ func (e Format) Valid() bool {
 	}
 }
 
+// Defines values for MergeMode.
+const (
+	Auto    MergeMode = "auto"
+	Concat  MergeMode = "concat"
+	Rewrite MergeMode = "rewrite"
+)
+
+// Valid indicates whether the value is a known member of the MergeMode enum.
+func (e MergeMode) Valid() bool {
+	switch e {
+	case Auto:
+		return true
+	case Concat:
+		return true
+	case Rewrite:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MergeState.
+const (
+	MergeStateCancelled  MergeState = "cancelled"
+	MergeStateFailed     MergeState = "failed"
+	MergeStatePlanned    MergeState = "planned"
+	MergeStateQueued     MergeState = "queued"
+	MergeStateRolledBack MergeState = "rolled_back"
+	MergeStateRunning    MergeState = "running"
+	MergeStateSucceeded  MergeState = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the MergeState enum.
+func (e MergeState) Valid() bool {
+	switch e {
+	case MergeStateCancelled:
+		return true
+	case MergeStateFailed:
+		return true
+	case MergeStatePlanned:
+		return true
+	case MergeStateQueued:
+		return true
+	case MergeStateRolledBack:
+		return true
+	case MergeStateRunning:
+		return true
+	case MergeStateSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ScanState.
 const (
-	Cancelled ScanState = "cancelled"
-	Failed    ScanState = "failed"
-	Queued    ScanState = "queued"
-	Running   ScanState = "running"
-	Succeeded ScanState = "succeeded"
+	ScanStateCancelled ScanState = "cancelled"
+	ScanStateFailed    ScanState = "failed"
+	ScanStateQueued    ScanState = "queued"
+	ScanStateRunning   ScanState = "running"
+	ScanStateSucceeded ScanState = "succeeded"
 )
 
 // Valid indicates whether the value is a known member of the ScanState enum.
 func (e ScanState) Valid() bool {
 	switch e {
-	case Cancelled:
+	case ScanStateCancelled:
 		return true
-	case Failed:
+	case ScanStateFailed:
 		return true
-	case Queued:
+	case ScanStateQueued:
 		return true
-	case Running:
+	case ScanStateRunning:
 		return true
-	case Succeeded:
+	case ScanStateSucceeded:
 		return true
 	default:
 		return false
@@ -203,6 +261,27 @@ func (e ListTablePartitionsParamsOrder) Valid() bool {
 	}
 }
 
+// AuditEntry defines model for AuditEntry.
+type AuditEntry = shoal.AuditEntry
+
+// Candidate defines model for Candidate.
+type Candidate struct {
+	Bytes          int64      `json:"bytes"`
+	Database       string     `json:"database"`
+	Files          int64      `json:"files"`
+	Format         *Format    `json:"format,omitempty"`
+	NewestMtime    *time.Time `json:"newest_mtime,omitempty"`
+	Partition      string     `json:"partition"`
+	ReducibleFiles int64      `json:"reducible_files"`
+
+	// Score 100 × (0.45·f + 0.25·h + 0.20·coldness + 0.10·s): f = r/(r+100) for r
+	// files removed, h = heap/(heap + 1 MiB) for the NameNode heap freed,
+	// coldness = min(1, age / (4 × min_age)), s = 1/(1 + bytes/1 GiB).
+	Score      Score  `json:"score"`
+	SmallFiles int64  `json:"small_files"`
+	Table      string `json:"table"`
+}
+
 // DatabaseList defines model for DatabaseList.
 type DatabaseList struct {
 	Items  []DatabaseStats `json:"items"`
@@ -222,6 +301,9 @@ type DatabaseStats struct {
 	Tables            int64   `json:"tables"`
 }
 
+// EffectivePolicy defines model for EffectivePolicy.
+type EffectivePolicy = shoal.EffectivePolicy
+
 // Error defines model for Error.
 type Error struct {
 	// Code One of invalid, not_found, conflict, unavailable, not_implemented, internal.
@@ -236,6 +318,18 @@ type Format string
 // 1 KiB, bucket i (1–22) is sizes from 2^(9+i) up to 2^(10+i) bytes, and
 // bucket 23 is 4 GiB and more.
 type Histogram = []int64
+
+// MergeJob A merge job: its plan (partitions, groups of input files and their
+// output, eligibility with reasons, mode and why, score, estimate),
+// progress, and per-partition results (step of the journaled swap,
+// files, bytes and rows before and after, validation).
+type MergeJob = shoal.MergeJob
+
+// MergeMode defines model for MergeMode.
+type MergeMode string
+
+// MergeState defines model for MergeState.
+type MergeState string
 
 // PartitionList defines model for PartitionList.
 type PartitionList struct {
@@ -275,6 +369,19 @@ type PartitionStats struct {
 	Spec  string `json:"spec"`
 	Table string `json:"table"`
 }
+
+// PlanRequest defines model for PlanRequest.
+type PlanRequest struct {
+	Database string     `json:"database"`
+	Mode     *MergeMode `json:"mode,omitempty"`
+
+	// Partitions Partition specs (k=v/k2=v2); all partitions when empty.
+	Partitions *[]string `json:"partitions,omitempty"`
+	Table      string    `json:"table"`
+}
+
+// Policy Merge settings of a scope; absent fields inherit from the wider scope.
+type Policy = shoal.Policy
 
 // Progress defines model for Progress.
 type Progress struct {
@@ -323,6 +430,11 @@ type ScanList struct {
 
 // ScanState defines model for ScanState.
 type ScanState string
+
+// Score 100 × (0.45·f + 0.25·h + 0.20·coldness + 0.10·s): f = r/(r+100) for r
+// files removed, h = heap/(heap + 1 MiB) for the NameNode heap freed,
+// coldness = min(1, age / (4 × min_age)), s = 1/(1 + bytes/1 GiB).
+type Score = shoal.Score
 
 // SortKey defines model for SortKey.
 type SortKey string
@@ -442,11 +554,17 @@ type Order string
 // PartitionSort defines model for PartitionSort.
 type PartitionSort = SortKey
 
+// PathMergeID defines model for PathMergeID.
+type PathMergeID = int64
+
 // PathScanID defines model for PathScanID.
 type PathScanID = int64
 
 // ScanID defines model for ScanID.
 type ScanID = int64
+
+// Scope defines model for Scope.
+type Scope = string
 
 // Search defines model for Search.
 type Search = string
@@ -454,10 +572,34 @@ type Search = string
 // Table defines model for Table.
 type Table = string
 
+// ListAuditParams defines parameters for ListAudit.
+type ListAuditParams struct {
+	// Limit Page size, 50 by default.
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
+
+// ListCandidatesParams defines parameters for ListCandidates.
+type ListCandidatesParams struct {
+	// Limit Page size, 50 by default.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListDatabasesParams defines parameters for ListDatabases.
 type ListDatabasesParams struct {
 	// ScanId The snapshot to read; the newest succeeded scan when omitted.
 	ScanId *ScanID `form:"scan_id,omitempty" json:"scan_id,omitempty"`
+}
+
+// ListMergesParams defines parameters for ListMerges.
+type ListMergesParams struct {
+	State    *MergeState `form:"state,omitempty" json:"state,omitempty"`
+	Database *string     `form:"database,omitempty" json:"database,omitempty"`
+	Table    *string     `form:"table,omitempty" json:"table,omitempty"`
+
+	// Limit Page size, 50 by default.
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 }
 
 // ListPartitionsParams defines parameters for ListPartitions.
@@ -565,14 +707,59 @@ type GetTrendParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// PlanMergeJSONRequestBody defines body for PlanMerge for application/json ContentType.
+type PlanMergeJSONRequestBody = PlanRequest
+
+// PutPolicyJSONRequestBody defines body for PutPolicy for application/json ContentType.
+type PutPolicyJSONRequestBody = Policy
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAudit The audit log of mutating actions, newest first
+	// (GET /audit)
+	ListAudit(w http.ResponseWriter, r *http.Request, params ListAuditParams)
+	// GetAuth Whether mutating calls need a bearer token
+	// (GET /auth)
+	GetAuth(w http.ResponseWriter, r *http.Request)
+	// ListCandidates The partitions most worth merging, by score, from the newest snapshot
+	// (GET /candidates)
+	ListCandidates(w http.ResponseWriter, r *http.Request, params ListCandidatesParams)
 	// ListDatabases Per-database sums of a snapshot
 	// (GET /databases)
 	ListDatabases(w http.ResponseWriter, r *http.Request, params ListDatabasesParams)
+	// ListMerges List merge jobs, newest first
+	// (GET /merges)
+	ListMerges(w http.ResponseWriter, r *http.Request, params ListMergesParams)
+	// PlanMerge Plan a merge of a table or some of its partitions
+	// (POST /merges)
+	PlanMerge(w http.ResponseWriter, r *http.Request)
+	// GetMerge Get a merge job with its plan, progress and per-partition results
+	// (GET /merges/{id})
+	GetMerge(w http.ResponseWriter, r *http.Request, id PathMergeID)
+	// CancelMerge Cancel a planned, queued or running merge job
+	// (POST /merges/{id}/cancel)
+	CancelMerge(w http.ResponseWriter, r *http.Request, id PathMergeID)
+	// RollbackMerge Restore the original files of a finished merge job
+	// (POST /merges/{id}/rollback)
+	RollbackMerge(w http.ResponseWriter, r *http.Request, id PathMergeID)
+	// RunMerge Run a planned merge job
+	// (POST /merges/{id}/run)
+	RunMerge(w http.ResponseWriter, r *http.Request, id PathMergeID)
 	// ListPartitions Top partitions across the whole snapshot
 	// (GET /partitions)
 	ListPartitions(w http.ResponseWriter, r *http.Request, params ListPartitionsParams)
+	// ListPolicies Stored merge policies and the configured defaults
+	// (GET /policies)
+	ListPolicies(w http.ResponseWriter, r *http.Request)
+	// DeletePolicy Delete the policy of a scope
+	// (DELETE /policies/{scope})
+	DeletePolicy(w http.ResponseWriter, r *http.Request, scope Scope)
+	// PutPolicy Create or replace the policy of a scope
+	// (PUT /policies/{scope})
+	PutPolicy(w http.ResponseWriter, r *http.Request, scope Scope)
+	// GetEffectivePolicy The policy that applies to a table (scope database.table)
+	// (GET /policies/{scope}/effective)
+	GetEffectivePolicy(w http.ResponseWriter, r *http.Request, scope Scope)
 	// ListScans List scans, newest first
 	// (GET /scans)
 	ListScans(w http.ResponseWriter, r *http.Request, params ListScansParams)
@@ -611,6 +798,99 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc func(http.Handler) http.Handler
 
+// ListAudit operation middleware
+func (siw *ServerInterfaceWrapper) ListAudit(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAudit(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetAuth operation middleware
+func (siw *ServerInterfaceWrapper) GetAuth(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetAuth(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListCandidates operation middleware
+func (siw *ServerInterfaceWrapper) ListCandidates(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCandidatesParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListCandidates(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListDatabases operation middleware
 func (siw *ServerInterfaceWrapper) ListDatabases(w http.ResponseWriter, r *http.Request) {
 
@@ -635,6 +915,209 @@ func (siw *ServerInterfaceWrapper) ListDatabases(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListDatabases(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMerges operation middleware
+func (siw *ServerInterfaceWrapper) ListMerges(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMergesParams
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "database" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "database", r.URL.Query(), &params.Database, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "database"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "database", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "table" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "table", r.URL.Query(), &params.Table, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "table"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "table", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMerges(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PlanMerge operation middleware
+func (siw *ServerInterfaceWrapper) PlanMerge(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PlanMerge(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetMerge operation middleware
+func (siw *ServerInterfaceWrapper) GetMerge(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id PathMergeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMerge(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelMerge operation middleware
+func (siw *ServerInterfaceWrapper) CancelMerge(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id PathMergeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelMerge(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RollbackMerge operation middleware
+func (siw *ServerInterfaceWrapper) RollbackMerge(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id PathMergeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RollbackMerge(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RunMerge operation middleware
+func (siw *ServerInterfaceWrapper) RunMerge(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id PathMergeID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RunMerge(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -746,6 +1229,98 @@ func (siw *ServerInterfaceWrapper) ListPartitions(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListPartitions(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPolicies operation middleware
+func (siw *ServerInterfaceWrapper) ListPolicies(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPolicies(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeletePolicy operation middleware
+func (siw *ServerInterfaceWrapper) DeletePolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "scope" -------------
+	var scope Scope
+
+	err = runtime.BindStyledParameterWithOptions("simple", "scope", r.PathValue("scope"), &scope, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "scope", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeletePolicy(w, r, scope)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PutPolicy operation middleware
+func (siw *ServerInterfaceWrapper) PutPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "scope" -------------
+	var scope Scope
+
+	err = runtime.BindStyledParameterWithOptions("simple", "scope", r.PathValue("scope"), &scope, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "scope", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PutPolicy(w, r, scope)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetEffectivePolicy operation middleware
+func (siw *ServerInterfaceWrapper) GetEffectivePolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "scope" -------------
+	var scope Scope
+
+	err = runtime.BindStyledParameterWithOptions("simple", "scope", r.PathValue("scope"), &scope, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "scope", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetEffectivePolicy(w, r, scope)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1396,6 +1971,19 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/auth", wrapper.GetAuth)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/audit", wrapper.ListAudit)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/policies", wrapper.ListPolicies)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/policies/{scope}", wrapper.DeletePolicy)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/policies/{scope}", wrapper.PutPolicy)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/policies/{scope}/effective", wrapper.GetEffectivePolicy)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/candidates", wrapper.ListCandidates)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/merges", wrapper.ListMerges)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/merges", wrapper.PlanMerge)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/merges/{id}", wrapper.GetMerge)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/merges/{id}/run", wrapper.RunMerge)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/merges/{id}/cancel", wrapper.CancelMerge)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/merges/{id}/rollback", wrapper.RollbackMerge)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/summary", wrapper.GetSummary)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/scans", wrapper.ListScans)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/scans", wrapper.StartScan)
@@ -1412,6 +2000,129 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 }
 
 type ErrorJSONResponse Error
+
+type ListAuditRequestObject struct {
+	Params ListAuditParams
+}
+
+type ListAuditResponseObject interface {
+	VisitListAuditResponse(w http.ResponseWriter) error
+}
+
+type ListAudit200JSONResponse struct {
+	Items []AuditEntry `json:"items"`
+	Total int64        `json:"total"`
+}
+
+func (response ListAudit200JSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListAuditdefaultJSONResponse) VisitListAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAuthRequestObject struct {
+}
+
+type GetAuthResponseObject interface {
+	VisitGetAuthResponse(w http.ResponseWriter) error
+}
+
+type GetAuth200JSONResponse struct {
+	Required bool `json:"required"`
+}
+
+func (response GetAuth200JSONResponse) VisitGetAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAuthdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetAuthdefaultJSONResponse) VisitGetAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCandidatesRequestObject struct {
+	Params ListCandidatesParams
+}
+
+type ListCandidatesResponseObject interface {
+	VisitListCandidatesResponse(w http.ResponseWriter) error
+}
+
+type ListCandidates200JSONResponse struct {
+	Items []Candidate `json:"items"`
+}
+
+func (response ListCandidates200JSONResponse) VisitListCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCandidatesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListCandidatesdefaultJSONResponse) VisitListCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListDatabasesRequestObject struct {
 	Params ListDatabasesParams
@@ -1452,6 +2163,243 @@ func (response ListDatabasesdefaultJSONResponse) VisitListDatabasesResponse(w ht
 	return err
 }
 
+type ListMergesRequestObject struct {
+	Params ListMergesParams
+}
+
+type ListMergesResponseObject interface {
+	VisitListMergesResponse(w http.ResponseWriter) error
+}
+
+type ListMerges200JSONResponse struct {
+	Items []MergeJob `json:"items"`
+	Total int64      `json:"total"`
+}
+
+func (response ListMerges200JSONResponse) VisitListMergesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMergesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMergesdefaultJSONResponse) VisitListMergesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanMergeRequestObject struct {
+	Body *PlanMergeJSONRequestBody
+}
+
+type PlanMergeResponseObject interface {
+	VisitPlanMergeResponse(w http.ResponseWriter) error
+}
+
+type PlanMerge201JSONResponse MergeJob
+
+func (response PlanMerge201JSONResponse) VisitPlanMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanMergedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PlanMergedefaultJSONResponse) VisitPlanMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMergeRequestObject struct {
+	Id PathMergeID `json:"id"`
+}
+
+type GetMergeResponseObject interface {
+	VisitGetMergeResponse(w http.ResponseWriter) error
+}
+
+type GetMerge200JSONResponse MergeJob
+
+func (response GetMerge200JSONResponse) VisitGetMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMergedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetMergedefaultJSONResponse) VisitGetMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelMergeRequestObject struct {
+	Id PathMergeID `json:"id"`
+}
+
+type CancelMergeResponseObject interface {
+	VisitCancelMergeResponse(w http.ResponseWriter) error
+}
+
+type CancelMerge200JSONResponse MergeJob
+
+func (response CancelMerge200JSONResponse) VisitCancelMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelMergedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CancelMergedefaultJSONResponse) VisitCancelMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollbackMergeRequestObject struct {
+	Id PathMergeID `json:"id"`
+}
+
+type RollbackMergeResponseObject interface {
+	VisitRollbackMergeResponse(w http.ResponseWriter) error
+}
+
+type RollbackMerge200JSONResponse MergeJob
+
+func (response RollbackMerge200JSONResponse) VisitRollbackMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RollbackMergedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RollbackMergedefaultJSONResponse) VisitRollbackMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunMergeRequestObject struct {
+	Id PathMergeID `json:"id"`
+}
+
+type RunMergeResponseObject interface {
+	VisitRunMergeResponse(w http.ResponseWriter) error
+}
+
+type RunMerge202JSONResponse MergeJob
+
+func (response RunMerge202JSONResponse) VisitRunMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunMergedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RunMergedefaultJSONResponse) VisitRunMergeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListPartitionsRequestObject struct {
 	Params ListPartitionsParams
 }
@@ -1480,6 +2428,159 @@ type ListPartitionsdefaultJSONResponse struct {
 }
 
 func (response ListPartitionsdefaultJSONResponse) VisitListPartitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPoliciesRequestObject struct {
+}
+
+type ListPoliciesResponseObject interface {
+	VisitListPoliciesResponse(w http.ResponseWriter) error
+}
+
+type ListPolicies200JSONResponse struct {
+	Defaults EffectivePolicy `json:"defaults"`
+	Items    []Policy        `json:"items"`
+}
+
+func (response ListPolicies200JSONResponse) VisitListPoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPoliciesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListPoliciesdefaultJSONResponse) VisitListPoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePolicyRequestObject struct {
+	Scope Scope `json:"scope"`
+}
+
+type DeletePolicyResponseObject interface {
+	VisitDeletePolicyResponse(w http.ResponseWriter) error
+}
+
+type DeletePolicy204Response struct {
+}
+
+func (response DeletePolicy204Response) VisitDeletePolicyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeletePolicydefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DeletePolicydefaultJSONResponse) VisitDeletePolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutPolicyRequestObject struct {
+	Scope Scope `json:"scope"`
+	Body  *PutPolicyJSONRequestBody
+}
+
+type PutPolicyResponseObject interface {
+	VisitPutPolicyResponse(w http.ResponseWriter) error
+}
+
+type PutPolicy200JSONResponse Policy
+
+func (response PutPolicy200JSONResponse) VisitPutPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutPolicydefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PutPolicydefaultJSONResponse) VisitPutPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEffectivePolicyRequestObject struct {
+	Scope Scope `json:"scope"`
+}
+
+type GetEffectivePolicyResponseObject interface {
+	VisitGetEffectivePolicyResponse(w http.ResponseWriter) error
+}
+
+type GetEffectivePolicy200JSONResponse EffectivePolicy
+
+func (response GetEffectivePolicy200JSONResponse) VisitGetEffectivePolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEffectivePolicydefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetEffectivePolicydefaultJSONResponse) VisitGetEffectivePolicyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1847,12 +2948,51 @@ func (response GetTrenddefaultJSONResponse) VisitGetTrendResponse(w http.Respons
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAudit The audit log of mutating actions, newest first
+	// (GET /audit)
+	ListAudit(ctx context.Context, request ListAuditRequestObject) (ListAuditResponseObject, error)
+	// GetAuth Whether mutating calls need a bearer token
+	// (GET /auth)
+	GetAuth(ctx context.Context, request GetAuthRequestObject) (GetAuthResponseObject, error)
+	// ListCandidates The partitions most worth merging, by score, from the newest snapshot
+	// (GET /candidates)
+	ListCandidates(ctx context.Context, request ListCandidatesRequestObject) (ListCandidatesResponseObject, error)
 	// ListDatabases Per-database sums of a snapshot
 	// (GET /databases)
 	ListDatabases(ctx context.Context, request ListDatabasesRequestObject) (ListDatabasesResponseObject, error)
+	// ListMerges List merge jobs, newest first
+	// (GET /merges)
+	ListMerges(ctx context.Context, request ListMergesRequestObject) (ListMergesResponseObject, error)
+	// PlanMerge Plan a merge of a table or some of its partitions
+	// (POST /merges)
+	PlanMerge(ctx context.Context, request PlanMergeRequestObject) (PlanMergeResponseObject, error)
+	// GetMerge Get a merge job with its plan, progress and per-partition results
+	// (GET /merges/{id})
+	GetMerge(ctx context.Context, request GetMergeRequestObject) (GetMergeResponseObject, error)
+	// CancelMerge Cancel a planned, queued or running merge job
+	// (POST /merges/{id}/cancel)
+	CancelMerge(ctx context.Context, request CancelMergeRequestObject) (CancelMergeResponseObject, error)
+	// RollbackMerge Restore the original files of a finished merge job
+	// (POST /merges/{id}/rollback)
+	RollbackMerge(ctx context.Context, request RollbackMergeRequestObject) (RollbackMergeResponseObject, error)
+	// RunMerge Run a planned merge job
+	// (POST /merges/{id}/run)
+	RunMerge(ctx context.Context, request RunMergeRequestObject) (RunMergeResponseObject, error)
 	// ListPartitions Top partitions across the whole snapshot
 	// (GET /partitions)
 	ListPartitions(ctx context.Context, request ListPartitionsRequestObject) (ListPartitionsResponseObject, error)
+	// ListPolicies Stored merge policies and the configured defaults
+	// (GET /policies)
+	ListPolicies(ctx context.Context, request ListPoliciesRequestObject) (ListPoliciesResponseObject, error)
+	// DeletePolicy Delete the policy of a scope
+	// (DELETE /policies/{scope})
+	DeletePolicy(ctx context.Context, request DeletePolicyRequestObject) (DeletePolicyResponseObject, error)
+	// PutPolicy Create or replace the policy of a scope
+	// (PUT /policies/{scope})
+	PutPolicy(ctx context.Context, request PutPolicyRequestObject) (PutPolicyResponseObject, error)
+	// GetEffectivePolicy The policy that applies to a table (scope database.table)
+	// (GET /policies/{scope}/effective)
+	GetEffectivePolicy(ctx context.Context, request GetEffectivePolicyRequestObject) (GetEffectivePolicyResponseObject, error)
 	// ListScans List scans, newest first
 	// (GET /scans)
 	ListScans(ctx context.Context, request ListScansRequestObject) (ListScansResponseObject, error)
@@ -1921,6 +3061,82 @@ type strictHandler struct {
 	options     StrictHTTPServerOptions
 }
 
+// ListAudit operation middleware
+func (sh *strictHandler) ListAudit(w http.ResponseWriter, r *http.Request, params ListAuditParams) {
+	var request ListAuditRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAudit(ctx, request.(ListAuditRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAudit")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAuditResponseObject); ok {
+		if err := validResponse.VisitListAuditResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAuth operation middleware
+func (sh *strictHandler) GetAuth(w http.ResponseWriter, r *http.Request) {
+	var request GetAuthRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAuth(ctx, request.(GetAuthRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAuth")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetAuthResponseObject); ok {
+		if err := validResponse.VisitGetAuthResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListCandidates operation middleware
+func (sh *strictHandler) ListCandidates(w http.ResponseWriter, r *http.Request, params ListCandidatesParams) {
+	var request ListCandidatesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCandidates(ctx, request.(ListCandidatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCandidates")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListCandidatesResponseObject); ok {
+		if err := validResponse.VisitListCandidatesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListDatabases operation middleware
 func (sh *strictHandler) ListDatabases(w http.ResponseWriter, r *http.Request, params ListDatabasesParams) {
 	var request ListDatabasesRequestObject
@@ -1947,6 +3163,167 @@ func (sh *strictHandler) ListDatabases(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// ListMerges operation middleware
+func (sh *strictHandler) ListMerges(w http.ResponseWriter, r *http.Request, params ListMergesParams) {
+	var request ListMergesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMerges(ctx, request.(ListMergesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMerges")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMergesResponseObject); ok {
+		if err := validResponse.VisitListMergesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PlanMerge operation middleware
+func (sh *strictHandler) PlanMerge(w http.ResponseWriter, r *http.Request) {
+	var request PlanMergeRequestObject
+
+	var body PlanMergeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PlanMerge(ctx, request.(PlanMergeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PlanMerge")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PlanMergeResponseObject); ok {
+		if err := validResponse.VisitPlanMergeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetMerge operation middleware
+func (sh *strictHandler) GetMerge(w http.ResponseWriter, r *http.Request, id PathMergeID) {
+	var request GetMergeRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMerge(ctx, request.(GetMergeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMerge")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMergeResponseObject); ok {
+		if err := validResponse.VisitGetMergeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelMerge operation middleware
+func (sh *strictHandler) CancelMerge(w http.ResponseWriter, r *http.Request, id PathMergeID) {
+	var request CancelMergeRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelMerge(ctx, request.(CancelMergeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelMerge")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelMergeResponseObject); ok {
+		if err := validResponse.VisitCancelMergeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RollbackMerge operation middleware
+func (sh *strictHandler) RollbackMerge(w http.ResponseWriter, r *http.Request, id PathMergeID) {
+	var request RollbackMergeRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RollbackMerge(ctx, request.(RollbackMergeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RollbackMerge")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RollbackMergeResponseObject); ok {
+		if err := validResponse.VisitRollbackMergeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RunMerge operation middleware
+func (sh *strictHandler) RunMerge(w http.ResponseWriter, r *http.Request, id PathMergeID) {
+	var request RunMergeRequestObject
+
+	request.Id = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RunMerge(ctx, request.(RunMergeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RunMerge")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RunMergeResponseObject); ok {
+		if err := validResponse.VisitRunMergeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListPartitions operation middleware
 func (sh *strictHandler) ListPartitions(w http.ResponseWriter, r *http.Request, params ListPartitionsParams) {
 	var request ListPartitionsRequestObject
@@ -1966,6 +3343,115 @@ func (sh *strictHandler) ListPartitions(w http.ResponseWriter, r *http.Request, 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListPartitionsResponseObject); ok {
 		if err := validResponse.VisitListPartitionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPolicies operation middleware
+func (sh *strictHandler) ListPolicies(w http.ResponseWriter, r *http.Request) {
+	var request ListPoliciesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPolicies(ctx, request.(ListPoliciesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPolicies")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPoliciesResponseObject); ok {
+		if err := validResponse.VisitListPoliciesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeletePolicy operation middleware
+func (sh *strictHandler) DeletePolicy(w http.ResponseWriter, r *http.Request, scope Scope) {
+	var request DeletePolicyRequestObject
+
+	request.Scope = scope
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePolicy(ctx, request.(DeletePolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeletePolicyResponseObject); ok {
+		if err := validResponse.VisitDeletePolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutPolicy operation middleware
+func (sh *strictHandler) PutPolicy(w http.ResponseWriter, r *http.Request, scope Scope) {
+	var request PutPolicyRequestObject
+
+	request.Scope = scope
+
+	var body PutPolicyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PutPolicy(ctx, request.(PutPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PutPolicyResponseObject); ok {
+		if err := validResponse.VisitPutPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetEffectivePolicy operation middleware
+func (sh *strictHandler) GetEffectivePolicy(w http.ResponseWriter, r *http.Request, scope Scope) {
+	var request GetEffectivePolicyRequestObject
+
+	request.Scope = scope
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEffectivePolicy(ctx, request.(GetEffectivePolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEffectivePolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetEffectivePolicyResponseObject); ok {
+		if err := validResponse.VisitGetEffectivePolicyResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -2214,55 +3700,91 @@ func (sh *strictHandler) GetTrend(w http.ResponseWriter, r *http.Request, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FvvbttGEn+VAe+AS1BGkpW0QBX0Q9I2ba7B1Vf70A91Kq3IkbgNucvsLmWrhoF7h3vDe5LDzvKvREmk",
-	"JRdJL58sk/tnduY3f3d46wUySaVAYbQ3ufVSpliCBhX99w0zbM402t9ceBMvZSbyfE+wBL2JFxavfU/h",
-	"+4wrDL2JURn6ng4iTJidl7CbNyiWJvIm48+/8D2zTu1cbRQXS+/uzvfe8IQbOzREHSieGi7tXudsiaD5",
-	"7+jD5yOYryHEBctiM/B8R8z7DNW6oiamZTa25kmWeJOz0WjkewkX+b8lFVwYXKIiMn5cLDSa8qgbq0v3",
-	"trF8sd6ofT0Rr79VSjpWNs9m30HKlOH2gYbrSGqEmGvDxRIWjMcY7jonujXrlOS7z6WMkQm3uwpRbW98",
-	"IZWBkCsM7IPnMLOvZzXuwkIqSNAoHmgfZsy+tY9mdvfZLpok7VYnCYXlzC8e04HnExHe2zbhnxdMsJRt",
-	"0/tCrEFbmt/hGuaZgVnFtZ3U2AkNYv6qcOFNvL8MK7AP3Vs9tPv+gOucGBNdBEy8/mYH4nm4F+sLqRJm",
-	"HA6+eOYdhFy1V/PUlxGCFizVkTRgJChk4XMwEYLAa9QGdBYEiCGGoAMm4DpCATLhxuyGjR04JfqPoBeZ",
-	"CqJter9mGp9woVFobvgKQWdzJ2OQC0c3SxCkqjAPOsVgJ61un35m5JLN412WytC7Y8zUnZ2sUyk0kj6T",
-	"ZtsfgRQGBUGXpWnMA2aPN/xNW87cdgShW4122cQ/kL4P6Ij58LppfsM17Z0qmaIy3FHHDSbNH/t2L9a6",
-	"MMxo7648PFOKrT3a12GnDTItMKm4/EsNdo6UygjI+W8YGLt8c/+tw8zXxv04uLfvLXjceazDxu2mqN0L",
-	"IUOcRsjSaZ/tK+PUcYLCMAv4PMZpH8p1wuL4HjOUxWZjRigzpxn5FJElczeDVEbfR+TE13KBBlMKAfm5",
-	"UJtHaZLZLodtlrUhqtTOJpICGWKbM0ZrprhYsZiHPghppguZidCHQIpFzAPjQybYivHYnsmN4EkaY4LC",
-	"YOiDZYUSLB54/jacEtSaLdugtsE4Iq8a33awV7ksKgebiXdCXgvH5/cZxShSWafLVspy0eCNyf98tvyd",
-	"p5bN+D5DEaBloOVokP9I+A2GLX7a977n2silYsk2+17xGCGQmTAapAAGC7sKxHI5tt4pJuaOn8E8C96h",
-	"0ZP8B4yAayARQiZCVFfiDH7gL/3iPYdHZ//993/G48d2oA0ENSyUTGD866MvP+OPIUutbxz/+uhsZP8l",
-	"fPjARHgl8iXGT+3UZ/Adf2mfQyIVDq5EaYy66U7Cbl674eNn5CJr/21ayjKcOYVdrmKjUxhm3zPSsPgU",
-	"RrxYqg2hG0RvsYCtllMrzI4097G+YS1d2UIwFiahid6fozUFKFVgEsgsDq2Kw9yF5C6m2lqwj/mlsVO2",
-	"MKimCapl19MvSnXfh5PcKNz5XlRX031TKn2+871YuqCllW8Ju+kjrwRDzkSvGbzX8Ps7Zxc7TxPDk+Zm",
-	"ITP4hJ62iFnG4T1mfbh+3cbd22rwvY3aKx2wTPbh3dlXq7Phu/FXq/FzwCQ1a0oFmYBMlGMxBPL0rTpi",
-	"iph8v+OrFRKKSJ3IrEGz1IV+IURpbWo4a4K0hvBdEce29m4LuK57rWZRyaVCfWR4i2U9octgw6YaAylC",
-	"Z3jnGoVxuWIeNAy8icjieDPp+FYbnjBjs0s3HWJcmEoE++DVB7xVYDgNpcD+s7o7NN9LUQV5ntY87chG",
-	"EWej0aDbARUz2FasKms5Kaqcbx1XdIFyHxbkM/ocn8ZOXai4XW9QGYIUAQKuUNUqUxAxDXNEARQQ13S8",
-	"Xmuqq/KmTFvk1SSmef6Ns20re1n9IjlUYm3TuYuAiZYkgBkWy2VbFYNewL9+eg3X3EQyMxAoDFEYzmLd",
-	"auAChVZRps5Jd/MNYUbWSdSVswNMygCmJRIRXEc9qegcNaY1y7U3Wi3GWSdjmOrLFm1yzdpbrQsYBZZI",
-	"mI4U6kjG4UHaLquRhS4cnuNGbQKcwuACQwXVDSC0SLhBa42lJS274HuKNILUoCV5uHc6cDgJqMRUy1Tf",
-	"Z5ghFVAzIazQfa+sY1pNp6o3MVcEGMc7MtGiXltbOC84nL600IgfGuFjo6rRSmaWJEytt2VX1HU7S+0Y",
-	"sO5BF5VLTwEvWuhjylBrBH9Y2em0d/nwUw76f5NRymuB7e6/loq1XQZuVqX3JX76OYwO5Hgff1G7lYlG",
-	"MaEZ3Yo6C3Qgzm1JWdty1bpsNjc5ojK+I609TSK7ZYsO5baXjThsI7uNZfCuUqom+F7al1TahUxbkEnA",
-	"PPcEmqg7Iq7i1a6tXlGhmcahAhMxASbiGphC97TjToapJZq9W9HtrT0TsTjMa9yMJ1azOm2z6dw2T9dG",
-	"ht9gdauYykiiRUT6AT1er+rGh+kE7+fUPl0kHnWRWOHnFLeJOcz/aNuoUITbOrc3GOwZf9sdziUXpjXJ",
-	"61aB3X05X1t+O1rukd4/5C3+h61jvTKgvhq5Mw9qhh+HleW+l+2WAi4WsqXXLJIshgUXoabb1wW/KVxw",
-	"7hO5AIo/r5nCSGYa9QAurVd+cf4aNKoVajARXgl7LA2PitxZPy76isqZtIN9og0zXBse0NQ12LhkcCWu",
-	"xLdU2iQFBuv44e8XP/4D3DGo3gcMZoEMcUZrMZjlF/GzAbxkIVCP0pWoOiRp2FyGHDUs0cCz0Yg2uqgo",
-	"sHPsa4UsBCmqrq6JozVgApZ8hQLma5jlwpv5IJU79552L27sKYqmL7rUjnmAwtmUvO/pRcqCCJ+MByOy",
-	"BdxYW5AL5sX5a8/3Vqi0E9fZYOSGyRQFS7k38Z4ORoOnBCMTERyHDZe+dO2S1iJQ4Ps69CbeG67NNzXD",
-	"Xe8o/aXdklVDhnlH3N3bjXar8Wh0smarRutUS89VSb0VimXkgIIZ1x+5a/GS2rKXy/d0UQPyzlE9KVgH",
-	"Oku0xS8r0UD+balJgaku8dZOHzYN1E5un9eV/H7s9g+PdC15HUbW+l47jG72f3ZZnlpNOwx0bcVdVnSt",
-	"vQ+KuWZfSFujH6RsSa0yldSPx92lTOttxixQUmtnOCMZ4yEAktndi70LGrEFu9amzrxS3rEttyr0f2yy",
-	"Luv2e8VMvD1ewnYjt5ZfNAcvuNINiZKM3tqIR+qWC9B/ZpjZBNU5l9/kfAA/ocmU0PBs9CVcRzy27lWa",
-	"CJUbw8mzZRhaR5VX821i28THhWGKAOJtMXt8Uma3Mdom4TmNluTjGU2nKZiURx+BFAu+zBSGUN0IbbK9",
-	"VKThLQ/vdmrTd1jwqp8Jr/WsPziqdzH6NBz+Do2LkSjGsQEZNxrqd2V7OTt090aUpeQ4b3L4a3r/UTMZ",
-	"KD912KPTgA3+UZvjue+4A2xbs2nnw+zHVf4RET2vrr92oj0f8iGGiAVtbaKgKlphAQoH+hxmxc+ZNY8i",
-	"i2OY40IqpHFkk50I82D+BLb/5zL5MSVRB4PKqhyz06lf1mot9wsmN/qJblhgoIx/XUjd/uVHraze49uP",
-	"PtFr265lub4bOoq7rl3L3ff7oz9p7FvdNO8NiBwwTxDz0jpNXfDpIzIMfVjw2KB12DZ5T9mSC2bc3cxO",
-	"XRneFqi8G97So71e/DK/DuqnPOWnlh2E5nboAvs/wFTWr//bHVd+dXisXH8U+VJ/07UiT1/JdU2q6VhH",
-	"ZNYPKs9P6fqfM12vQ7xa977GS2HeXLjTUtHdxBayNz6QsIH4jKia+RTL0ML26LIg9znMpYmKYiQ1EDSK",
-	"s6f29m1rlY3jfRbaNlZ5Dp1KLox2397aVBgeFd9HPx09fpgv0B/USJOkW3BMFzvaB9eT4sLU43H8ipLi",
-	"st5Ulu39bWjYPKPEURuS7cKoVgU4MxV7E2/IUj5cnZERyGfc1j90drasVnjS3t3bu/8FAAD//w==",
+	"7D3bctvGkr/Shd2qI61hXmTnbEUuP9iJ4+NzctFaOpWHKEccAk1ibGAGnhlQZlyq2n/Yh/2UvGf/ZL9k",
+	"a3pwJUASkCgfO5sXmyLm0tP37ukGP3iBTFIpUBjtnX7wUqZYggYV/fU1M2zONNrPXHinXspM5PmeYAl6",
+	"p15YPPY9he8yrjD0To3K0Pd0EGHC7LyEvf8WxdJE3unJF3/2PbNO7VxtFBdL7+bG977lCTd2aIg6UDw1",
+	"XNq9ztgSQfNf0IcvJjBfQ4gLlsVm5PkOmHcZqnUFTUzLbGzNkyzxTqeTycT3Ei7yP0souDC4REVg/LBY",
+	"aDTlUTdWl+5pY/livUn3eiJev1BKOlQ2z2afQcqU4fYLDdeR1Agx14aLJSwYjzHcdk50a9YhyXefSxkj",
+	"E253FaJqb3wulYGQKwzsF09gZh/PatiFhVSQoFE80D7MmH1qv5rZ3WfbYJK0Wx0kFBYzP3lMB55PQHg/",
+	"dxH/rECChawN7zOxBm1hfotrmGcGZhXWtkJjJzSA+VeFC+/U+5dxxexj91SP7b5/w3UOjIm+Q7XEV19v",
+	"YXke7mT2hVQJM44R/vzY28tzdsPzgImPtV+1VxPNFxGCFizVkTRgJChk4RMwEYLAa9QGdBYEiCGGoAMm",
+	"4DpCATLhxmznUzvwiuC/C7wyxW5wUxnzYA3ajjiFf4OjZSznLD72gUGhmHyQqvxjZNg8xhLaJp5pmb56",
+	"7Ivpoy5WPkemgqgN7VdM40MuNArNDV8h6GzupoFcOCSzBC2oJW+DTjHYili3zzAle2EPv4XJCDF3UuI3",
+	"drJOpdBI2o70nv0QSGFQkGCzNI15wOzxxm+0xcyHniLqVqNdNrUDkDYc0RHz4Xa1Z1nIzQth1JqMmpIp",
+	"KsMdbCxwsz9snsK3jxzY7Semwb4hM/jQ8MRirTU2RMN43LkMDzulYJPzfc8wtXTGqE3K/Bs5f4OB1XPv",
+	"Hy7lw2JYJFk8qh2/9vghT9JcyRL9T70lN1E2HwUyGdPE6J37n7b5iomQ24O2UThfG/ehx0nCmg/RwseC",
+	"x70XKobs5pVv3Kgb33Oa6yohMvUmXimCnfAqDLOAz2O8GgK5DqTCvXaIBtnRCYvjQeubQrbbvFKJ9E91",
+	"d62Q+Oq0BS2a+/s5qdsnL0718yY/3vil2/gt16bNPNxg0vywCy3FWueGGe1V3M+UYmuHXGdm+qBqAyGV",
+	"hXKg7DqL2/9OkjCEpE4zd3CgfSBkiFcRsvRqyPaV49Rzwi2ZfTD7uhnKWoamnMrMcWk+RWTJvMbw+jYk",
+	"J7yWCzSQUklAwfNNSaiD2U2HNsq6OOrFYmG97xWekQfT5ikUFrqwy7H3PXwfxFmIDflpMcmmjHBxi0kJ",
+	"e+/OdZWiunoj5z3J2ZynMtF3HhdXbNnN9YkM9ypQcty/swMtzeX11VLJLL2yEeRg1h00S2Yq2FBte5Hr",
+	"7PvAvXrZ/k32ur0DUDpxTfYMclpsRrRovVkuVizmoQ9CmquFzEToQyDFIuaB8SETbMV4bNnbjeBJGmOC",
+	"wmDogz2nEiweddnlBLXu5o4NCSfwqvFdEvhN6UkUUWom3gp5LZxCeJdRoC+VjVzZSllxN/je5P89WP7C",
+	"0+Lz/BeenljlgO8yFAFaglo9EOQfEv4ew47I1/f+wrWRS8WSNi6/4TFCIDNhNEgBDBZ2FYjl8sSGXzFh",
+	"+uQxzLPgLRp9mn+ACXANpHggEyGqSzGFv/HnfvGcw9H0f//zv05Oju1Ay3YaFkomcPKPoy8f8GPIUhv8",
+	"nfzjaDqxf5IU+8BEeCnyJU4e2amP4SV/br+HRCocXYrShPZWEa/c8JPHJPi1vzYlhcT6r077bHj/kNhn",
+	"8EbOT4EbDWnMBBxVKt0HUgHaMWaamRw5FnATIVeXQmYmzYwPGPMln/OYmzVccxPZCFjTElb10IzraO0D",
+	"OT0+oDY8YQaP/UuRKrlUqB2iIEX1sArjFOosNhqOtMG0iPbeyMyyuY2lr1nqXwqCynfopkWUvNYwx4VU",
+	"bmu2MKh8INGiAOrY4XxDMJlhsVx26p9AITMYXg2JY4o583Xnkjsdeyx0R4fLL7iOBoLSO26yLFDbtpL5",
+	"gkpbXLirUIq+Ct9NMNKweIjnN2QLN6H/FjcdWi7nvS67VA1qedOGqaF8ok0eJO61zuc0cnfEst/ClRrh",
+	"9qat8hXqqcrMWFUfSBEwQ87cteIGO7V37Ti1FSz3CbQBxbsMM/qgMiHsHN8rU2jW06QMr92MiQBj91lJ",
+	"++FqzoK3nXuWqdJDxFVV3vUQgZXvDeLVXUFYsVSX4d4Aup3aWS2HeG4HS2OU2q5poH6M1qTwK3sQyCwO",
+	"recDc5fud+nTu+VFSFeQibgig3hP+ZSo7rDsmlJ5Nje+F0uX8ut269n7IfRKMORMDJrBBw2/fXB9u2ST",
+	"jMNbzPp043KdYtAWg7/wVV0GLJJ9eDt9upqO3548XZ08AUxSs6ZrJiYgE+VYDKFM2rdDqltnvQjMGmuW",
+	"sjAsBVBqmxqfNZm0xuHbMgZt6e3KtVWy16kWYyZe2wDEmQUWhoQ9Fp/VtOOCxRo3Xca6VtvM8SdcFH9P",
+	"/QOE5M380+Zdb/3iQ8PR26crxxzHT4DFcfOuFIXjmFE97KiB/3jy5Z/9Tm2TxxnTCV0It4PynKMGoWIf",
+	"v3VSrEz9NPFACAONxnCxpLiFuRuuJ8DmGoWNYDAONXARoeLGhW/WxlzzEJUbO2pFBveaUWqe4GUs55Ay",
+	"Y0N5DXKFnRdwB05C7bpF7JuQ2rNGlZzaOK+EMCONIHzA0XIE/34Sef7HSWHthlkXl6dtj71Homv32r3y",
+	"V7uXyNJwcEhazOkMSXsFD3fOip3tDiR72lYsC0P6DDbsSmMgRei8XKcJSA/miauRdyqyON68H32RpylC",
+	"yKdDjAtT2btdtnyIp1Bp5yFBbm3WkGA6RRXkV8rN007ASJhOJqN+B1R58LbFEmlIrUIlvPVc0d0qDEFB",
+	"PmPI8WnslUtXtgsjVIYgRYCAK1S1EiOImIY5ogBKytYcqnrRUN2ObdK0g15NYJrn3zhb27Mqy5iIDhVZ",
+	"u8zleeCyOlvzXZsFF/QA/v76FSXzZGYgUBiiMJzFerQr2TXooj9X/HXh7MEm/7TcWE1z7UwNFOPuMx9k",
+	"SVqlgyKFOpJxuBe2i2pkIQv757hRmwzOXf7F8VABdYMROijcgLWG0hKWbex7iJwNiUHXZdJtcy/7My4V",
+	"mWppruHJra501nlRFdEU3ulkAv/z33A0GT3+4rdfF/AAJqOTL377NXKfJr/9Gsg4FKg1fTGd/ParPj6F",
+	"BTwFNT5SD6aTyTGFkipPrIPCRK4w9CGCp2CDr/GR/RcewBS+48/daOtDf88S/F6GSINgoRBD/1KU2z2F",
+	"hIujqQ9siTCGo8cWztwxPD72wY6Yjo+m8MCl8sdTeMmfd6fq8zVrWqBmebu/pUAxP0tPiY86V6L4U7P+",
+	"y3SDuWJxhh1Perlhjvi398KKqs0aV+ZX+4e/xG9E+o1ETyOo7eTxLElYVxFaUWzZW+Tvoul2qCYqCzyE",
+	"bqKFPqdccg3gTyuPfDW4UOePbPH/m9yvvBbY7TvWkqbdeZ5d+bdmilY/gcmebOznXz7WnX5STGhXIMzi",
+	"LZ0Ve5LLXVnlOm02N7lDDdqWBPRhUs4tXbQvC33RcOI3UiOxDN5WQtVkvuf2IZWjQKYtk8myvgJoou7J",
+	"cbW01patviGHkMah9fmYABNxDUyh+7bnTvX015atqKXCnolQHBalJzyxktVrm03jtnm6LjD8Bqo7yVR6",
+	"Eh0k0vdo8Qalxj5NI3g7o/ZHye6dSnYr/jlE3W7O5h9bNyoUYVvmdjqDA/1vu8OZ5MJ0l5v2uivdXgZf",
+	"W77tLQ/IDd1nvfynLWODIqChErk1Dmq6H/uF5bZl7Td0J7iQHR2nNmaHBRehq21c8PeFCc5tIhdA/uc1",
+	"UxjJTKMewYW1ys/OXoFGtUINJsJLYY+l4aiInfVxUVFZzixKO0EbZrg2PKCpa7B+yehSXIoXlBcnAQZr",
+	"+OGv5z98D+4YrvKTwSyQIc5c5SXM8kri2QiesxCoF+9SVH3SNGwuQ44almjg8WRCG/0YoXCg2BMoSsDP",
+	"WGaikZFvUegZ1UXzZaYw9PN0fZJZsMUSAoudo7Mfzi/8S3H29wsfvn7x7YuLF8cgEEMNs2eZiaTiv5Cr",
+	"eQrPkSlUcJlNJo8CjYFCQ5/zU3AN14obYyGSDpcsC7mBWC7doS2gBNefNBVoPCkT5w5aGmDpwTXIFAUc",
+	"0SohJvKYtpi9fHEBY3u+GWi21qAloeG8IoRFHad8HAtBiqrj9NThKWAClnyFAuZrmOU8PKMeTtpsRysq",
+	"NwRY3pBKCbeYByicas3bHJ+lLIjw4cloQiqRG6sSc/58dvbK870VKp1nIUcTN8welqXcO/UejSajRyRN",
+	"JiKpHBMO7ae8Vc8qRSLIq9A79b7l2lAjnpPAsq3+p25FXg0Zu4b4G3/vwLxl/ebnjfbLk8lkUPPlXRI/",
+	"tV7Dj5ma7mgGhZQtqTTe8TYKY9lt5Foyqbl921lK5JWtpr6ni9QdefKVuMhFJaYuiNN+0SW94EpTmwBb",
+	"aqooDRMuvJ/tciQaW3nlJRor0d5B6Vihc28cW37ug2iHDxOhMDkoVCR/d0T/GKGJUDXVoCaVBwzmTseR",
+	"PtqC46BoWdU1TDeBf83EW92sytRlG3auYMpG+IgZiNgKc0NFjfGJXOGlmLvKzlAGmWtfcZ0BcBTKQI+t",
+	"58jFcpSEx2BPn9kBRakOV5eiMk8j+Kq4X7CWrw6H3RSsI0UKFlkQufzLn3Te/H4p8tuHEZzFjK5iSLm6",
+	"VXKYI0w0xqu8syBha1C4sKZSyyRv3Wjrra8qRN5Sef0zVVLVudzSSD0d3jbTVxjxYV7K+mGUS40TE6kN",
+	"XEtlIsiZyLfWMG87Kau9Nji1Jg4UtOhcHhqh91Yj9XUtwBpG6/x1Encmdp8GYLqk6CBMCb3Fk7X0d6fJ",
+	"GaqHBepAZ0lRiNfGtqb7A4fsHPO7MP2dG9JCc+dbHvL76H5YqrdXWMeha8VasnLAmyO61ypLaYcs9Hty",
+	"e8omlE/F6Sl74TQcFb57ZzPa8d0FxPJybcOt/k+pjHwvlbrDGtuFnGHiQqcYmE3T7JrqFAZS5WaNmvyY",
+	"jdxKAC4FFxTxIczyFpzZCL6XJiInImJiSS2Rhsd5A97chgsqE132z5rS78rUD1VVP5fh+mAKrV6tfdPk",
+	"AKMyvGkx9fRgW1dM2+3V5cgjBFFYWHRVHkCnEtlympE6JRVigzvriFCLpt2snqrotGnuj/EHHt7scqcL",
+	"Cg4zaPUXQN2rVdtHiTdyfnecv0RTF5MmSX0oipe29632oMHYFfmQOu0U8WeQVwkRCNrItGxttaAIfG+o",
+	"D/aJtbDXLC28bjtqmQnX0uzK4kYtWf2KNv/8ae06fEk5OXxCrnnuzgQORcAK4fbBlW9ZySsoU7JIH4Ir",
+	"GcfUo7iV5K8pwNCO3x5PvvSdDrY7CaeUfZe2YcXlWK1DjrR1CJqLAAkhucpQxC524yyFa6YhzezUNk+8",
+	"zuH7zLnCdYM+tCc5jDZ4jdpYqbM4lYovuWBFBpb0cSFlA7nBtVN0M8J/WE7Thc0dwWs0mRLa8gRkIra6",
+	"p2aPSwaVCq4jG/wyyy6oaEAeozurwXWbizs4IRP3wgQnH40J8kMehv6ZqLTAfiI370W2hjRndYN9u+hx",
+	"v8Ofv1mvT2hQvXSzx+jmyyf7LE/vufwUY5levd7bYugqiqiofoDUhkzrqQ0WKJkL/HUkY9wXT1OOi++J",
+	"qM+KQQcNBfNj7w0CN9+1M/jWtpq3M01VwuMPyFhZ/VFMdBlEumMiIxDmGUQf3FszD5XNOneLO+VSELC8",
+	"lKsuvKB2ooL2Jb2b5B9/oD62G0eXGF0pepMTvqbvy9auoWpIptglgI/bBs1tFN4dUW4hF9C6F5lWvZ7d",
+	"OPG9NOsQgrPMHODc9xDl5pzdJ8Cd3MuuHeVYddY/gGdNnSLkgWAas2AQObtYfIyFPtkV2bZf8HUgfj8c",
+	"GVp6cYuLi1rGqwNSpPZeYIoi6QTu4qbINxwRqjd6ko+304hqDnaaoHMacQ853VqL1OfmcZQdTzudDcLt",
+	"gbKRtNbWRKSj4vY8ZB6oMFdS0IpVmtEIjekXgZwbpohBvHsMIlyPyM4AwoJ8COvOlCmQlMdjNZte9dJt",
+	"or0UpL1puxxXw8O1j3EVtQvRh8HwSzSuMoYqW8p0Xa3LcCdmO5JxXfmyzxrJHyNV1s6QaYeyPejHVf47",
+	"GvR91fu1ldvzIZ/ivWsBWxcpqIS80ABFGPcEZsXHmVWPIovjItPr6hFUrqeLEq4D6P4fy8o/UwK196a2",
+	"qkXeatQvaoXGt0tpbLyJ4T0LTOl15PfU/kGvafvnULp2LXtV+nFH0ei1bbnb/gTH7zQDU7VZ7nSIHGMe",
+	"wA+mdZqy4NPvqGDow4LHBq3BpnsftuSCGdeYtFVWxh8KrrwZf6Cvdlrxi+r18gOEp/y1oR5Eczv0YfuP",
+	"oCrrva/dhivvm7srXX8QWJaAVSVkQynXN7VLx7pDfvde6flH0vj3mTSus3i9DOR2ykth/lqWrZqKGnNa",
+	"nL3xHk/riM8IqpnvbqHsNHt0WYD7BObSREUJevlKibIz4dDW/mBFWW1llcfQqeTC5EWvNhSGo+Inwh5N",
+	"ju/nR9juVUkTpTv4mLqatA+uIftQmfBvKCgubz3KnhW/zRo2zij5qIuT7cLUROKYM1Oxd+qNWcrHqykp",
+	"gXzGh/pPbzldVks8Nb7Ir/pq35R5r9p3rrb65ueb/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
