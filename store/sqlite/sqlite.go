@@ -52,6 +52,7 @@ var maxConns = max(4, 2*runtime.GOMAXPROCS(0))
 type Store struct {
 	*mergesql.Store // policies, merge jobs, journal, leases, audit
 	db              *sql.DB
+	path            string
 
 	mu        sync.Mutex
 	stmts     map[string]*sql.Stmt // prepared queries by text
@@ -82,12 +83,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &Store{Store: mergesql.New(db, false), db: db, stmts: make(map[string]*sql.Stmt)}, nil
+	return &Store{Store: mergesql.New(db, false), db: db, path: path, stmts: make(map[string]*sql.Stmt)}, nil
 }
 
 // DB returns the database handle, for tests and tools. The job queue opens
 // its own connection to the file (see jobs.NewSQLite).
 func (s *Store) DB() *sql.DB { return s.db }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
 
 // Migrate applies the pending schema migrations.
 func (s *Store) Migrate(ctx context.Context) error {
