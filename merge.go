@@ -83,6 +83,19 @@ func (m *FileMeta) AvgUnit() int64 {
 	return m.UnitBytes / int64(m.Units)
 }
 
+// ApplyHeader applies a table's skip.header.line.count to the metadata of
+// a text file, whose merger counts every line as a row (it cannot know the
+// table's header count): the first n lines are header, not rows. n = 0
+// leaves m as it is.
+func (m *FileMeta) ApplyHeader(n int) {
+	if n <= 0 {
+		return
+	}
+	lines := m.Rows + int64(m.HeaderLines)
+	m.HeaderLines = int(min(int64(n), lines))
+	m.Rows = lines - int64(m.HeaderLines)
+}
+
 // ConcatCompatible reports why two files cannot be merged byte for byte,
 // or nil when they can.
 func ConcatCompatible(a, b *FileMeta) error {

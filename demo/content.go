@@ -549,6 +549,14 @@ func uploadsCSV(buf *bytes.Buffer, f *fileSpec, r *rand.Rand) (int64, error) {
 
 // Hidden and auxiliary files.
 
+// tblProperties writes the TBLPROPERTIES of a table with header lines.
+func tblProperties(headerLines int) content {
+	return func(buf *bytes.Buffer, _ *fileSpec, _ *rand.Rand) (int64, error) {
+		fmt.Fprintf(buf, "# TBLPROPERTIES, read by Shoal's warehouse catalog\nskip.header.line.count=%d\n", headerLines)
+		return 0, nil
+	}
+}
+
 func empty(*bytes.Buffer, *fileSpec, *rand.Rand) (int64, error) { return 0, nil }
 
 // sparkMetadata writes a Spark structured streaming sink log entry.

@@ -167,6 +167,13 @@ func (b *tableBuilder) aux() *partSpec {
 	return b.t.aux
 }
 
+// properties writes the table's TBLPROPERTIES into ps as the hidden file
+// the warehouse catalog reads (warehouse.PropertiesFile).
+func (b *tableBuilder) properties(ps *partSpec) {
+	at := b.p.now.Add(-30 * 24 * time.Hour)
+	b.file(ps, ".tblproperties", tblProperties(b.t.m.HeaderLines), 0, at, at, at.Add(time.Second))
+}
+
 // file adds a file to ps. Row timestamps fall in [from, to).
 func (b *tableBuilder) file(ps *partSpec, rel string, c content, rows int64, mtime, from, to time.Time) *fileSpec {
 	hidden := false

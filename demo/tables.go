@@ -351,6 +351,7 @@ func (p *plan) glEntries() {
 func (p *plan) fxRates() {
 	b := p.table("finance", "fx_rates", shoal.FormatText, ClassBatch, shoal.TableExternal, "dt")
 	b.t.m.HeaderLines = 1
+	b.properties(b.aux())
 	for i := b.days(30, 2); i >= 1; i-- {
 		from, to := p.day(i)
 		ps := b.partition(from, from.Format(dateLayout))
@@ -371,6 +372,7 @@ func (p *plan) stagingUploads() {
 	n := b.days(12, 3)
 	oldest, _ := p.day(n)
 	ps := b.unpartitioned(oldest)
+	b.properties(ps)
 	for j := range n {
 		from, _ := p.day(n - j)
 		mtime := b.at(from.Add(9*time.Hour), from.Add(17*time.Hour))

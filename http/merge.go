@@ -151,7 +151,7 @@ func (a *apiServer) ListMerges(ctx context.Context, req api.ListMergesRequestObj
 	}
 	items := make([]shoal.MergeJob, 0, len(jobs))
 	for _, j := range jobs {
-		items = append(items, *j)
+		items = append(items, summarize(*j))
 	}
 	return api.ListMerges200JSONResponse{Items: items, Total: total}, nil
 }
@@ -213,6 +213,22 @@ func (a *apiServer) RollbackMerge(ctx context.Context, req api.RollbackMergeRequ
 		return nil, err
 	}
 	return api.RollbackMerge200JSONResponse(*j), nil
+}
+
+// summarize drops what a list does not show from a job's plan: the file
+// listings and merge groups, which can hold thousands of names.
+func summarize(j shoal.MergeJob) shoal.MergeJob {
+	if j.Plan == nil {
+		return j
+	}
+	p := *j.Plan
+	p.Partitions = make([]shoal.PartitionPlan, len(j.Plan.Partitions))
+	for i, pp := range j.Plan.Partitions {
+		pp.Listing, pp.Groups = nil, nil
+		p.Partitions[i] = pp
+	}
+	j.Plan = &p
+	return j
 }
 
 type actorKey struct{}

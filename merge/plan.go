@@ -138,10 +138,12 @@ func (e *Engine) partitions(ctx context.Context, t *shoal.Table, specs []string)
 	for _, s := range specs {
 		want[s] = true
 	}
+	all := len(want) == 0
+	found := make(map[string]bool, len(want))
 	var out []shoal.Partition
 	err := e.Catalog.Partitions(ctx, t, func(p shoal.Partition) error {
-		if len(want) == 0 || want[p.Spec] {
-			delete(want, p.Spec)
+		if all || want[p.Spec] {
+			found[p.Spec] = true
 			out = append(out, p)
 		}
 		return nil
@@ -150,7 +152,9 @@ func (e *Engine) partitions(ctx context.Context, t *shoal.Table, specs []string)
 		return nil, err
 	}
 	for s := range want {
-		return nil, shoal.Errorf(shoal.ENOTFOUND, "partition %s of %s.%s not found", s, t.Database, t.Name)
+		if !found[s] {
+			return nil, shoal.Errorf(shoal.ENOTFOUND, "partition %s of %s.%s not found", s, t.Database, t.Name)
+		}
 	}
 	slices.SortFunc(out, func(a, b shoal.Partition) int { return strings.Compare(a.Spec, b.Spec) })
 	return out, nil
@@ -210,6 +214,9 @@ func (e *Engine) planPartition(ctx context.Context, t *shoal.Table, p shoal.Part
 		return refuse("%s", why)
 	}
 	pp.Format = format
+	for _, m := range metas {
+		m.ApplyHeader(t.HeaderLines)
+	}
 	if t.HeaderLines > 0 && format != shoal.FormatText && format != shoal.FormatTextGzip && format != shoal.FormatTextBzip2 {
 		return refuse("skip.header.line.count=%d on a %s table", t.HeaderLines, format)
 	}
@@ -222,10 +229,6 @@ func (e *Engine) planPartition(ctx context.Context, t *shoal.Table, p shoal.Part
 	}
 	pp.Mode, pp.ModeReason = resolved, modeWhy
 	groups, why := pack(t, small, metas, pol.TargetFileSize)
-	for i := range groups {
-		// A text merge keeps the first input's header lines only.
-		groups[i].Rows -= int64(t.HeaderLines * (len(groups[i].Inputs) - 1))
-	}
 	if why != "" {
 		return refuse("%s", why)
 	}

@@ -41,7 +41,9 @@ func (e *Engine) Rollback(ctx context.Context, jobID int64) (*shoal.MergeJob, er
 		if !e.takeLease(ctx, leaseKey(j.Database, j.Table, r.Spec)) {
 			return nil, shoal.Errorf(shoal.ECONFLICT, "partition %q is being merged by another worker", r.Spec)
 		}
-		defer func() { _ = e.Store.ReleaseLease(context.WithoutCancel(ctx), leaseKey(j.Database, j.Table, r.Spec), e.Owner) }()
+		defer func() {
+			_ = e.Store.ReleaseLease(context.WithoutCancel(ctx), leaseKey(j.Database, j.Table, r.Spec), e.Owner)
+		}()
 		l, err := e.list(ctx, r.Location)
 		if err != nil {
 			return nil, err

@@ -418,6 +418,7 @@ func (p *partitionRun) writeGroup(ctx context.Context, m shoal.Merger, g shoal.M
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %w", name, err)
 		}
+		meta.ApplyHeader(pp.HeaderLines)
 		metas = append(metas, meta)
 	}
 	w, err := e.FS.Create(ctx, joinPath(p.r.Staging, g.Output))
@@ -443,10 +444,6 @@ func (p *partitionRun) writeGroup(ctx context.Context, m shoal.Merger, g shoal.M
 	var wantRows int64
 	for _, meta := range metas {
 		wantRows += meta.Rows
-	}
-	if pp.HeaderLines > 0 {
-		// The merger keeps the first input's header only.
-		wantRows -= int64(pp.HeaderLines * (len(metas) - 1))
 	}
 	if res.Rows != wantRows {
 		return nil, "", fmt.Errorf("merger wrote %d rows, inputs hold %d", res.Rows, wantRows)
@@ -479,6 +476,7 @@ func (p *partitionRun) validate(ctx context.Context, m shoal.Merger, out string,
 	if err != nil {
 		return fmt.Errorf("read back: %w", err)
 	}
+	meta.ApplyHeader(p.pp.HeaderLines)
 	if meta.Rows != res.Rows {
 		return fmt.Errorf("read back %d rows, wrote %d", meta.Rows, res.Rows)
 	}

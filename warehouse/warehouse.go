@@ -189,7 +189,7 @@ func (c *Catalog) Tables(ctx context.Context, db string) ([]shoal.Table, error) 
 		if err != nil {
 			return nil, fmt.Errorf("infer partition keys of %s.%s: %w", db, e.name, err)
 		}
-		tables = append(tables, shoal.Table{
+		t := shoal.Table{
 			Database:      db,
 			Name:          e.name,
 			Location:      e.path,
@@ -197,7 +197,11 @@ func (c *Catalog) Tables(ctx context.Context, db string) ([]shoal.Table, error) 
 			PartitionKeys: keys,
 			Type:          shoal.TableExternal,
 			Owner:         c.owner(e.path),
-		})
+		}
+		if err := readProperties(filepath.Join(e.path, PropertiesFile), &t); err != nil {
+			return nil, fmt.Errorf("table %s.%s: %w", db, e.name, err)
+		}
+		tables = append(tables, t)
 	}
 	return tables, nil
 }

@@ -10,7 +10,10 @@
 // It loads the dashboard, checks the empty state, clicks "Scan now", waits for
 // the scan to finish, then checks that the table explorer shows exactly the
 // expected files and small files of every table and that the summary cards
-// show the expected totals. Any mismatch exits non-zero with a clear message.
+// show the expected totals. On the page of the table with the most small
+// files it clicks "Plan merge" and checks the plan page (partitions, each
+// eligible or with its reason) and the merge history; it never runs the
+// merge. Any mismatch exits non-zero with a clear message.
 //
 // Uses playwright-core with the system Chromium: no browser is downloaded.
 
@@ -217,7 +220,45 @@ async function main() {
     await page.waitForSelector('[data-testid="partitions-total"]');
     log(`table page ${href} checked`);
 
-    // 6. A screenshot of the home page.
+    // 6. Plan a merge of that table (planning changes no file): the job page
+    //    opens with the plan's partitions, each eligible or with its reason,
+    //    and the job is listed in the merge history. The server has no auth
+    //    tokens, so every page warns that the API is open.
+    if (!(await page.$('[data-testid="demo-banner"]'))) mismatches.push('the demo-mode banner is missing although the server needs no token');
+    await page.click('[data-testid="plan-merge"]');
+    const planned = await page
+      .waitForSelector('[data-testid="plan-table"], [data-testid="api-error"]')
+      .catch(() => fail(`clicking Plan merge on ${href} did not open a plan within ${STEP_TIMEOUT_MS / 1000} s`));
+    if ((await planned.getAttribute('data-testid')) === 'api-error') {
+      fail(`planning a merge of ${worst.database}.${worst.table} failed: ${(await planned.textContent())?.trim()}`);
+    }
+    const jobPath = new URL(page.url()).pathname;
+    const jobId = /^\/merges\/(\d+)$/.exec(jobPath)?.[1];
+    if (!jobId) fail(`Plan merge led to ${jobPath}, not to a merge job page`);
+    check(`merge job ${jobId} state`, await page.getAttribute('[data-testid="merge-page"]', 'data-state'), 'planned');
+    const planTotal = (await dataValue(page, 'plan-partitions-total')) ?? 0;
+    if (planTotal === 0) fail(`the plan of ${worst.database}.${worst.table} lists no partitions`);
+    const planRows = await page.$$eval('[data-testid="plan-partition"]', (trs) =>
+      trs.map((tr) => ({
+        spec: tr.getAttribute('data-spec'),
+        eligible: tr.getAttribute('data-eligible') === 'true',
+        reason: tr.querySelector('[data-testid="plan-reason"]')?.textContent?.trim() ?? '',
+      })),
+    );
+    check(`plan rows shown of job ${jobId}`, planRows.length, Math.min(planTotal, 50));
+    for (const r of planRows) {
+      if (!r.eligible && !/^Not eligible: \S/.test(r.reason)) mismatches.push(`plan partition ${r.spec} is not eligible but shows no reason`);
+    }
+    const eligible = planRows.filter((r) => r.eligible).length;
+    if (eligible > 0 && !(await page.$('[data-testid="merge-run"]'))) mismatches.push(`job ${jobId} has eligible partitions but no Merge button`);
+    log(`merge job ${jobId} planned: ${planTotal} partitions, ${eligible} of the first ${planRows.length} eligible`);
+    await page.goto(`${base}/merges`, { waitUntil: 'domcontentloaded' });
+    await page
+      .waitForSelector(`[data-testid="merge-row"][data-id="${jobId}"]`)
+      .catch(() => fail(`merge job ${jobId} is missing from the merge history`));
+    log('merge history checked');
+
+    // 7. A screenshot of the home page.
     if (screenshot) {
       await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
       await page.waitForSelector('[data-testid="summary-files"]');

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Scan, Summary } from './api';
 import { App } from './App';
 import { FakeEventSource } from './test/FakeEventSource';
-import { json, mockApi, scan, table, totals } from './test/fixtures';
+import { json, mergeJob, mockApi, partition, scan, table, totals } from './test/fixtures';
 
 // ECharts needs a real canvas; the charts have their own lazy chunk.
 vi.mock('./charts/lazy', () => ({
@@ -165,4 +165,109 @@ describe('App', () => {
     await waitFor(() => expect(api.m.requests('GET', '/tables/sales/orders/partitions')).toHaveLength(2));
     expect(api.m.requests('GET', '/tables/sales/orders/partitions')[1]!.searchParams.get('sort')).toBe('name');
   });
+
+  it('warns about demo mode on every page when the API is open', async () => {
+    serve({ 'GET /auth': () => json({ required: false }), 'GET /merges': () => json({ items: [], total: 0 }) });
+    render(<App />);
+    const banner = await screen.findByTestId('demo-banner');
+    expect(banner.textContent).toBe('!Demo mode: the API is open; anyone can start merges');
+    expect(screen.queryByTestId('token-button')).toBeNull();
+    fireEvent.click(screen.getByTestId('nav-merges'));
+    expect(await screen.findByTestId('merges-page')).toBeTruthy();
+    expect(screen.getByTestId('nav-merges').getAttribute('aria-current')).toBe('page');
+    expect(screen.getByTestId('demo-banner')).toBeTruthy();
+    fireEvent.change(screen.getByTestId('lang-switch'), { target: { value: 'zh' } });
+    expect(screen.getByTestId('demo-banner').textContent).toContain('演示模式');
+  });
+
+  it('plans a merge of the selected partitions from the table page, asking for a token on 401', async () => {
+    window.history.replaceState(null, '', '/tables/sales/orders');
+    let planned: { body: unknown; auth: string | undefined }[] = [];
+    const api = serve({
+      'GET /auth': () => json({ required: true }),
+      'GET /tables/sales/orders': () => json(table('sales', 'orders')),
+      'GET /tables/sales/orders/partitions': () =>
+        json({ scan_id: 7, total: 2, items: [partition('dt=2026-11-01'), partition('dt=2026-11-02')] }),
+      'POST /merges': (_u, init) => {
+        const auth = (init?.headers as Record<string, string>).Authorization;
+        planned = [...planned, { body: JSON.parse(String(init?.body)), auth }];
+        if (auth !== 'Bearer s3cret') return json({ code: 'unauthorized', message: 'this server requires a bearer token for changes (auth.tokens)' }, 401);
+        return json(mergeJob({ id: 21 }), 201);
+      },
+      'GET /merges/21': () => json(mergeJob({ id: 21 })),
+    });
+    api.setSummary({ snapshot: done(), totals: totals() });
+    render(<App />);
+    // Auth is required: no demo banner, a token button in the header.
+    expect(await screen.findByTestId('token-button')).toBeTruthy();
+    expect(screen.queryByTestId('demo-banner')).toBeNull();
+
+    // Select one partition.
+    const boxes = await screen.findAllByTestId('select-partition');
+    expect(boxes).toHaveLength(2);
+    fireEvent.click(boxes[1]!);
+    expect(screen.getByTestId('selection-count').getAttribute('data-value')).toBe('1');
+    expect(screen.getByTestId('plan-merge').textContent).toBe('Plan merge (1 selected)');
+
+    // Without a token the server refuses: the token field opens.
+    fireEvent.click(screen.getByTestId('plan-merge'));
+    const form = await screen.findByTestId('token-form');
+    expect(form.textContent).toContain('The server refused the change');
+    expect((await screen.findByTestId('api-error')).getAttribute('data-code')).toBe('unauthorized');
+    fireEvent.change(screen.getByTestId('token-input'), { target: { value: 's3cret' } });
+    fireEvent.click(screen.getByTestId('token-save'));
+    expect(window.localStorage.getItem('shoal.token')).toBe('s3cret');
+    expect(screen.queryByTestId('token-form')).toBeNull();
+
+    // With the token the plan is made and its page opens.
+    fireEvent.click(screen.getByTestId('plan-merge'));
+    expect(await screen.findByTestId('merge-page')).toBeTruthy();
+    expect(window.location.pathname).toBe('/merges/21');
+    expect(await screen.findAllByTestId('plan-partition')).toHaveLength(2);
+    expect(planned).toEqual([
+      { body: { database: 'sales', table: 'orders', partitions: ['dt=2026-11-02'] }, auth: undefined },
+      { body: { database: 'sales', table: 'orders', partitions: ['dt=2026-11-02'] }, auth: 'Bearer s3cret' },
+    ]);
+  });
+
+  it('plans the whole table when nothing is selected', async () => {
+    window.history.replaceState(null, '', '/tables/sales/orders');
+    const bodies: unknown[] = [];
+    const api = serve({
+      'GET /tables/sales/orders': () => json(table('sales', 'orders')),
+      'GET /tables/sales/orders/partitions': () => json({ scan_id: 7, total: 1, items: [partition('dt=2026-11-01')] }),
+      'POST /merges': (_u, init) => {
+        bodies.push(JSON.parse(String(init?.body)));
+        return json(mergeJob({ id: 22 }), 201);
+      },
+      'GET /merges/22': () => json(mergeJob({ id: 22 })),
+    });
+    api.setSummary({ snapshot: done(), totals: totals() });
+    render(<App />);
+    await screen.findAllByTestId('select-partition');
+    expect(screen.getByTestId('plan-merge').textContent).toBe('Plan merge');
+    fireEvent.click(screen.getByTestId('plan-merge'));
+    await waitFor(() => expect(window.location.pathname).toBe('/merges/22'));
+    expect(bodies).toEqual([{ database: 'sales', table: 'orders' }]);
+  });
+
+  it('sets and forgets the bearer token from the header', async () => {
+    serve({ 'GET /auth': () => json({ required: true }) });
+    render(<App />);
+    const button = await screen.findByTestId('token-button');
+    expect(button.getAttribute('title')).toBe('No token set: changes will be refused');
+    fireEvent.click(button);
+    expect(screen.getByTestId('token-form').textContent).toContain('This server needs a bearer token for changes.');
+    expect(screen.queryByTestId('token-forget')).toBeNull();
+    fireEvent.change(screen.getByTestId('token-input'), { target: { value: ' abc ' } });
+    fireEvent.click(screen.getByTestId('token-save'));
+    expect(window.localStorage.getItem('shoal.token')).toBe('abc');
+    expect(screen.getByTestId('token-button').getAttribute('title')).toBe('A token is set for changes');
+    fireEvent.click(screen.getByTestId('token-button'));
+    expect((screen.getByTestId('token-input') as HTMLInputElement).value).toBe('abc');
+    fireEvent.click(screen.getByTestId('token-forget'));
+    expect(window.localStorage.getItem('shoal.token')).toBeNull();
+    expect(screen.queryByTestId('token-form')).toBeNull();
+  });
 });
+

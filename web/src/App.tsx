@@ -1,8 +1,14 @@
+import { AuthProvider } from './auth';
+import { AuthBanner } from './components/AuthBanner';
 import { Header } from './components/Header';
 import { ScanProgress } from './components/ScanProgress';
 import { I18nProvider } from './i18n';
+import { Candidates } from './pages/Candidates';
+import { MergeJobPage } from './pages/MergeJob';
+import { Merges } from './pages/Merges';
 import { NotFound } from './pages/NotFound';
 import { Overview } from './pages/Overview';
+import { Policies } from './pages/Policies';
 import { TableDetail } from './pages/TableDetail';
 import { Tables } from './pages/Tables';
 import { matchRoute, useLocation, useScrollTopOnPath } from './router';
@@ -30,6 +36,14 @@ function Routes() {
     case 'table':
       // Keyed so that moving between tables starts from a clean state.
       return <TableDetail key={`${route.database}\u0000${route.table}`} database={route.database} table={route.table} />;
+    case 'merges':
+      return <Merges />;
+    case 'merge':
+      return <MergeJobPage key={route.id} id={route.id} />;
+    case 'candidates':
+      return <Candidates />;
+    case 'policies':
+      return <Policies />;
     default:
       return <NotFound path={route.path} />;
   }
@@ -38,13 +52,16 @@ function Routes() {
 export function App() {
   return (
     <I18nProvider>
-      <ScanProvider>
-        <Header />
-        <main className="main">
-          <ScanStrip />
-          <Routes />
-        </main>
-      </ScanProvider>
+      <AuthProvider>
+        <ScanProvider>
+          <Header />
+          <main className="main">
+            <AuthBanner />
+            <ScanStrip />
+            <Routes />
+          </main>
+        </ScanProvider>
+      </AuthProvider>
     </I18nProvider>
   );
 }

@@ -1,6 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, buildQuery, defaultOrder, PARTITION_SORT_KEYS, ShoalClient, SORT_KEYS } from './api';
-import { json, mockApi, scan } from './test/fixtures';
+import {
+  ApiError,
+  buildQuery,
+  canRollBack,
+  defaultOrder,
+  isRunnable,
+  loadToken,
+  PARTITION_SORT_KEYS,
+  saveToken,
+  ShoalClient,
+  SORT_KEYS,
+  TOKEN_STORAGE_KEY,
+} from './api';
+import { json, mergeJob, mockApi, plan, result, scan } from './test/fixtures';
 
 describe('buildQuery', () => {
   it('keeps order and skips empty values', () => {
@@ -147,5 +159,156 @@ describe('ShoalClient errors', () => {
   it('lets aborts through unchanged', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new DOMException('aborted', 'AbortError'))));
     await expect(new ShoalClient().getSummary()).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('merge, policy and audit calls', () => {
+  function recorder(answer: (method: string) => Response = () => json({ items: [], total: 0 })) {
+    const seen: { line: string; body?: unknown; headers: Record<string, string> }[] = [];
+    const c = new ShoalClient(undefined, async (input, init) => {
+      seen.push({
+        line: `${init?.method} ${input}`,
+        body: init?.body === undefined ? undefined : JSON.parse(String(init.body)),
+        headers: init?.headers as Record<string, string>,
+      });
+      return answer(init?.method ?? 'GET');
+    }, () => '');
+    return { c, seen };
+  }
+
+  it('builds the URL and body of every operation', async () => {
+    const { c, seen } = recorder((m) => (m === 'DELETE' ? new Response(null, { status: 204 }) : json({ items: [], total: 0 })));
+    await c.getAuth();
+    await c.listAudit({ limit: 20, offset: 40 });
+    await c.listPolicies();
+    await c.putPolicy('*', { enabled: true, small_file_size: 16 << 20 });
+    await c.putPolicy('sales.orders', { min_age: '72h', include: ['sales.*'] });
+    expect(await c.deletePolicy('sales')).toBeUndefined();
+    await c.getEffectivePolicy('sales.orders');
+    await c.listCandidates({ limit: 25 });
+    await c.listCandidates();
+    await c.listMerges({ state: 'succeeded', database: 'sales', table: 'orders', limit: 50, offset: 100 });
+    await c.listMerges();
+    await c.planMerge({ database: 'sales', table: 'orders' });
+    await c.planMerge({ database: 'sales', table: 'orders', partitions: [] });
+    await c.planMerge({ database: 'my db', table: 't', partitions: ['dt=2026-11-01/h=0'], mode: 'rewrite' });
+    await c.getMerge(12);
+    await c.runMerge(12);
+    await c.cancelMerge(12);
+    await c.rollbackMerge(12);
+    expect(seen.map((s) => s.line)).toEqual([
+      'GET /api/v1/auth',
+      'GET /api/v1/audit?limit=20&offset=40',
+      'GET /api/v1/policies',
+      'PUT /api/v1/policies/*',
+      'PUT /api/v1/policies/sales.orders',
+      'DELETE /api/v1/policies/sales',
+      'GET /api/v1/policies/sales.orders/effective',
+      'GET /api/v1/candidates?limit=25',
+      'GET /api/v1/candidates',
+      'GET /api/v1/merges?state=succeeded&database=sales&table=orders&limit=50&offset=100',
+      'GET /api/v1/merges',
+      'POST /api/v1/merges',
+      'POST /api/v1/merges',
+      'POST /api/v1/merges',
+      'GET /api/v1/merges/12',
+      'POST /api/v1/merges/12/run',
+      'POST /api/v1/merges/12/cancel',
+      'POST /api/v1/merges/12/rollback',
+    ]);
+    expect(seen[3]!.body).toEqual({ enabled: true, small_file_size: 16 << 20, scope: '*' });
+    expect(seen[4]!.body).toEqual({ min_age: '72h', include: ['sales.*'], scope: 'sales.orders' });
+    // No partitions: the whole table.
+    expect(seen[11]!.body).toEqual({ database: 'sales', table: 'orders' });
+    expect(seen[12]!.body).toEqual({ database: 'sales', table: 'orders' });
+    expect(seen[13]!.body).toEqual({ database: 'my db', table: 't', partitions: ['dt=2026-11-01/h=0'], mode: 'rewrite' });
+    expect(seen[11]!.headers).toEqual({ Accept: 'application/json', 'Content-Type': 'application/json' });
+    expect(seen[15]!.body).toBeUndefined();
+    expect(seen[15]!.headers).toEqual({ Accept: 'application/json' });
+  });
+
+  it('encodes scopes in the path', async () => {
+    const { c, seen } = recorder();
+    await c.putPolicy('a b', {});
+    expect(seen[0]!.line).toBe('PUT /api/v1/policies/a%20b');
+  });
+});
+
+describe('bearer token', () => {
+  it('is sent with mutating calls only', async () => {
+    const m = mockApi({
+      'GET /merges/3': () => json(mergeJob({ id: 3 })),
+      'POST /merges/3/run': () => json(mergeJob({ id: 3, state: 'queued' }), 202),
+      'PUT /policies/*': () => json({ scope: '*' }),
+      'DELETE /policies/*': () => new Response(null, { status: 204 }),
+    });
+    const token = 's3cret';
+    const c = new ShoalClient(undefined, undefined, () => token);
+    await c.getMerge(3);
+    await c.runMerge(3);
+    await c.putPolicy('*', { enabled: false });
+    await c.deletePolicy('*');
+    const auth = m.fn.mock.calls.map(([, init]) => (init?.headers as Record<string, string>).Authorization);
+    expect(auth).toEqual([undefined, 'Bearer s3cret', 'Bearer s3cret', 'Bearer s3cret']);
+  });
+
+  it('is read from localStorage at each call by default', async () => {
+    const m = mockApi({ 'POST /merges/1/cancel': () => json(mergeJob({ id: 1, state: 'cancelled' })) });
+    const c = new ShoalClient();
+    await c.cancelMerge(1);
+    saveToken('  tok-1 ');
+    expect(window.localStorage.getItem(TOKEN_STORAGE_KEY)).toBe('tok-1');
+    expect(loadToken()).toBe('tok-1');
+    await c.cancelMerge(1);
+    saveToken('');
+    expect(loadToken()).toBe('');
+    await c.cancelMerge(1);
+    const auth = m.fn.mock.calls.map(([, init]) => (init?.headers as Record<string, string>).Authorization);
+    expect(auth).toEqual([undefined, 'Bearer tok-1', undefined]);
+  });
+
+  it('reports a 401 to the listeners and rejects with code unauthorized', async () => {
+    mockApi({
+      'POST /merges': () => json({ code: 'unauthorized', message: 'this server requires a bearer token for changes (auth.tokens)' }, 401),
+    });
+    const c = new ShoalClient(undefined, undefined, () => 'wrong');
+    const seen: ApiError[] = [];
+    const off = c.onUnauthorized((e) => seen.push(e));
+    await expect(c.planMerge({ database: 'sales', table: 'orders' })).rejects.toMatchObject({
+      code: 'unauthorized',
+      status: 401,
+      message: 'this server requires a bearer token for changes (auth.tokens)',
+    });
+    expect(seen).toHaveLength(1);
+    off();
+    await expect(c.planMerge({ database: 'sales', table: 'orders' })).rejects.toBeInstanceOf(ApiError);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('names a 401 without a JSON body', async () => {
+    mockApi({ 'POST /merges/1/run': () => new Response('no', { status: 401 }) });
+    await expect(new ShoalClient().runMerge(1)).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+  });
+});
+
+describe('merge job helpers', () => {
+  it('knows when a plan can run', () => {
+    expect(isRunnable(plan())).toBe(true);
+    expect(isRunnable(plan({ eligible: false }))).toBe(false);
+    expect(isRunnable(plan({ partitions: [] }))).toBe(false);
+    expect(isRunnable(plan({ partitions: null }))).toBe(false);
+    expect(isRunnable(null)).toBe(false);
+  });
+
+  it('offers a rollback only with a swapped partition', () => {
+    expect(canRollBack(mergeJob({ state: 'succeeded', results: [result('a')] }))).toBe(true);
+    expect(canRollBack(mergeJob({ state: 'failed', results: [result('a'), result('b', { step: 'aborted' })] }))).toBe(true);
+    expect(canRollBack(mergeJob({ state: 'failed', results: [result('a', { step: 'aborted' })] }))).toBe(false);
+    expect(canRollBack(mergeJob({ state: 'succeeded', results: [result('a', { step: 'purged' })] }))).toBe(false);
+    expect(canRollBack(mergeJob({ state: 'rolled_back', results: [result('a', { step: 'rolled_back' })] }))).toBe(false);
+    expect(canRollBack(mergeJob({ state: 'running', results: [result('a')] }))).toBe(false);
+    // Lists carry no results.
+    expect(canRollBack(mergeJob({ state: 'succeeded', results: null }))).toBe(true);
+    expect(canRollBack(mergeJob({ state: 'failed', results: null }))).toBe(false);
   });
 });

@@ -218,6 +218,238 @@ export interface Trend {
   items: TrendPoint[];
 }
 
+// ---- Merges, policies, audit ------------------------------------------------
+
+export const MERGE_STATES = ['planned', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'rolled_back'] as const;
+export type MergeState = (typeof MERGE_STATES)[number];
+
+export const MERGE_MODES = ['auto', 'concat', 'rewrite'] as const;
+export type MergeMode = (typeof MERGE_MODES)[number];
+
+/** The steps of the journaled swap of one partition, in order. */
+export const SWAP_STEPS = [
+  'pending',
+  'staging',
+  'validated',
+  'rename_to_backup',
+  'rename_staging',
+  'swapped',
+  'aborted',
+  'rollback',
+  'rolled_back',
+  'purged',
+] as const;
+export type SwapStep = (typeof SWAP_STEPS)[number];
+
+/** GET /auth: whether mutating calls need a bearer token. */
+export interface AuthInfo {
+  required: boolean;
+}
+
+/** Input files merged into one output file (named after the first input). */
+export interface MergeGroup {
+  output: string;
+  inputs: string[];
+  bytes: number;
+  rows: number;
+  /** Hive bucket number of the inputs, -1 for a table that is not bucketed. */
+  bucket: number;
+}
+
+export interface PlanFile {
+  name: string;
+  size: number;
+  mtime: string;
+}
+
+/** The plan of one partition. */
+export interface PartitionPlan {
+  /** Hive partition name; empty for an unpartitioned table. */
+  partition: string;
+  location: string;
+  format: Format;
+  eligible: boolean;
+  /** Why the partition is not eligible. */
+  reason?: string;
+  mode?: MergeMode;
+  mode_reason?: string;
+  files_before: number;
+  files_after: number;
+  bytes_before: number;
+  bytes_to_rewrite: number;
+  rows: number;
+  groups?: MergeGroup[] | null;
+  listing?: PlanFile[] | null;
+  header_lines?: number;
+  score: number;
+  estimated_seconds: number;
+}
+
+/** The policy that applies to one table, every field resolved. */
+export interface EffectivePolicy {
+  enabled: boolean;
+  small_file_size: number;
+  target_file_size: number;
+  /** A Go duration string, e.g. "24h0m0s". */
+  min_age: string;
+  include?: string[] | null;
+  exclude?: string[] | null;
+  max_bytes_per_job: number;
+  max_bytes_per_run: number;
+  mode: MergeMode;
+  row_group_size: number;
+  /** The scopes that contributed, widest first ("default" for the configuration). */
+  sources: string[] | null;
+}
+
+/** A merge plan for partitions of one table; totals are over the eligible partitions. */
+export interface Plan {
+  database: string;
+  table: string;
+  format: Format;
+  mode: MergeMode;
+  policy: EffectivePolicy;
+  /** False when the whole table is refused; reason says why. */
+  eligible: boolean;
+  reason?: string;
+  partitions: PartitionPlan[] | null;
+  files_before: number;
+  files_after: number;
+  bytes_to_rewrite: number;
+  estimated_seconds: number;
+  created_at: string;
+}
+
+/** The outcome of one partition of a merge job. */
+export interface PartitionResult {
+  index: number;
+  partition: string;
+  location: string;
+  step: SwapStep;
+  mode: MergeMode;
+  swap: string;
+  staging?: string;
+  backup?: string;
+  files_before: number;
+  files_after: number;
+  bytes_before: number;
+  bytes_after: number;
+  rows_before: number;
+  rows_after: number;
+  after?: PlanFile[] | null;
+  validation?: string;
+  error?: string;
+  /** When the backup may be purged. */
+  expires_at?: string;
+  started_at?: string;
+  ended_at?: string;
+}
+
+export interface MergeProgress {
+  files_done: number;
+  files_total: number;
+  bytes_done: number;
+  bytes_total: number;
+}
+
+export interface MergeJob {
+  id: number;
+  state: MergeState;
+  database: string;
+  table: string;
+  catalog?: string;
+  created_by: string;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+  plan: Plan | null;
+  progress: MergeProgress;
+  /** Per-partition results; null in lists. */
+  results: PartitionResult[] | null;
+  error?: string;
+}
+
+export interface MergeJobList {
+  items: MergeJob[];
+  total: number;
+}
+
+/** POST /merges: a table, or some of its partitions (all when empty). */
+export interface PlanRequest {
+  database: string;
+  table: string;
+  partitions?: string[];
+  mode?: MergeMode;
+}
+
+/**
+ * Score of a merge candidate, 0 to 100:
+ * 100 × (0.45·f + 0.25·h + 0.20·coldness + 0.10·s).
+ */
+export interface Score {
+  value: number;
+  files_removed: number;
+  heap_saved: number;
+  coldness: number;
+  f: number;
+  h: number;
+  s: number;
+}
+
+export interface Candidate {
+  database: string;
+  table: string;
+  partition: string;
+  format?: Format;
+  files: number;
+  small_files: number;
+  bytes: number;
+  reducible_files: number;
+  newest_mtime?: string;
+  score: Score;
+}
+
+export interface CandidateList {
+  items: Candidate[];
+}
+
+/** Merge settings of a scope (*, a database or database.table); absent fields inherit. */
+export interface Policy {
+  scope: string;
+  enabled?: boolean;
+  small_file_size?: number;
+  target_file_size?: number;
+  /** A Go duration string, e.g. "72h". */
+  min_age?: string;
+  include?: string[];
+  exclude?: string[];
+  max_bytes_per_job?: number;
+  max_bytes_per_run?: number;
+  mode?: MergeMode;
+  row_group_size?: number;
+  updated_at?: string;
+  updated_by?: string;
+}
+
+export interface PolicyList {
+  defaults: EffectivePolicy;
+  items: Policy[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail?: string;
+}
+
+export interface AuditList {
+  items: AuditEntry[];
+  total: number;
+}
+
 // ---- Query parameters ------------------------------------------------------
 
 /** Page size bounds of list calls (Limit parameter). */
@@ -256,6 +488,12 @@ export interface TrendParams {
   table?: string;
   /** The newest points to return (default 30, at most 1000). */
   limit?: number;
+}
+
+export interface ListMergesParams extends PageParams {
+  state?: MergeState;
+  database?: string;
+  table?: string;
 }
 
 export type QueryValue = string | number | boolean | null | undefined;
@@ -306,6 +544,8 @@ function statusCode(status: number): string {
   switch (status) {
     case 400:
       return 'invalid';
+    case 401:
+      return 'unauthorized';
     case 404:
       return 'not_found';
     case 409:
@@ -333,15 +573,70 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Where the bearer token for mutating calls is remembered. */
+export const TOKEN_STORAGE_KEY = 'shoal.token';
+
+/** The remembered bearer token, '' when none (or storage is blocked). */
+export function loadToken(): string {
+  try {
+    return globalThis.localStorage?.getItem(TOKEN_STORAGE_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Remembers the bearer token; '' forgets it. */
+export function saveToken(token: string): void {
+  try {
+    const t = token.trim();
+    if (t) globalThis.localStorage?.setItem(TOKEN_STORAGE_KEY, t);
+    else globalThis.localStorage?.removeItem(TOKEN_STORAGE_KEY);
+  } catch {
+    // Not remembered when storage is blocked.
+  }
+}
+
+/** Whether a call changes state, and so needs the bearer token when auth is required. */
+export function isMutating(method: Method): boolean {
+  return method !== 'GET';
+}
+
 /** The client of one API origin; `api` below is the app's instance. */
 export class ShoalClient {
   readonly base: string;
   private readonly fetchFn: FetchFn | undefined;
+  private readonly getToken: () => string;
+  private readonly unauthorizedListeners = new Set<(err: ApiError) => void>();
 
-  /** fetchFn defaults to the global fetch, looked up at call time (tests mock it). */
-  constructor(base: string = API_BASE, fetchFn?: FetchFn) {
+  /**
+   * fetchFn defaults to the global fetch, looked up at call time (tests mock
+   * it); getToken to the token remembered in localStorage, read at each call.
+   */
+  constructor(base: string = API_BASE, fetchFn?: FetchFn, getToken: () => string = loadToken) {
     this.base = base.replace(/\/+$/, '');
     this.fetchFn = fetchFn;
+    this.getToken = getToken;
+  }
+
+  /** Calls fn whenever a request is refused with 401; returns the unsubscribe function. */
+  onUnauthorized(fn: (err: ApiError) => void): () => void {
+    this.unauthorizedListeners.add(fn);
+    return () => {
+      this.unauthorizedListeners.delete(fn);
+    };
+  }
+
+  /** The headers of a request: JSON, and the bearer token on mutating calls when one is set. */
+  headers(method: Method, hasBody: boolean): Record<string, string> {
+    const h: Record<string, string> = { Accept: 'application/json' };
+    if (hasBody) h['Content-Type'] = 'application/json';
+    if (isMutating(method)) {
+      const token = this.getToken().trim();
+      if (token) h.Authorization = `Bearer ${token}`;
+    }
+    return h;
   }
 
   url(path: string, params?: object): string {
@@ -349,20 +644,24 @@ export class ShoalClient {
   }
 
   async request<T>(
-    method: 'GET' | 'POST',
+    method: Method,
     path: string,
     params?: object,
     opts: RequestOptions = {},
+    payload?: unknown,
   ): Promise<T> {
     const url = this.url(path, params);
     const f: FetchFn = this.fetchFn ?? ((i, init) => globalThis.fetch(i, init));
+    const hasBody = payload !== undefined;
+    const init: RequestInit = {
+      method,
+      headers: this.headers(method, hasBody),
+      signal: opts.signal,
+    };
+    if (hasBody) init.body = JSON.stringify(payload);
     let res: Response;
     try {
-      res = await f(url, {
-        method,
-        headers: { Accept: 'application/json' },
-        signal: opts.signal,
-      });
+      res = await f(url, init);
     } catch (err) {
       if (err instanceof DOMException && err.name === 'AbortError') throw err;
       throw new ApiError('network', `Cannot reach the Shoal server: ${errorMessage(err)}`, 0);
@@ -377,10 +676,18 @@ export class ShoalClient {
       }
     }
     if (!res.ok) {
-      if (isErrorBody(body)) throw new ApiError(body.code, body.message, res.status);
-      const detail = text.trim().slice(0, 200) || res.statusText || 'no details';
-      throw new ApiError(statusCode(res.status), `HTTP ${res.status}: ${detail}`, res.status);
+      let err: ApiError;
+      if (isErrorBody(body)) {
+        err = new ApiError(body.code, body.message, res.status);
+      } else {
+        const detail = text.trim().slice(0, 200) || res.statusText || 'no details';
+        err = new ApiError(statusCode(res.status), `HTTP ${res.status}: ${detail}`, res.status);
+      }
+      if (res.status === 401) for (const fn of [...this.unauthorizedListeners]) fn(err);
+      throw err;
     }
+    // 204 No Content (DELETE) has no body by design.
+    if (res.status === 204) return undefined as T;
     if (body === undefined) {
       throw new ApiError(
         'bad_response',
@@ -450,6 +757,79 @@ export class ShoalClient {
   getTrend(params: TrendParams = {}, opts?: RequestOptions): Promise<Trend> {
     return this.request('GET', '/trends', params, opts);
   }
+
+  // ---- Merges, policies, audit ----
+
+  /** Whether mutating calls need a bearer token. */
+  getAuth(opts?: RequestOptions): Promise<AuthInfo> {
+    return this.request('GET', '/auth', undefined, opts);
+  }
+
+  listAudit(params: PageParams = {}, opts?: RequestOptions): Promise<AuditList> {
+    return this.request('GET', '/audit', params, opts);
+  }
+
+  /** The configured defaults and every stored policy, global first. */
+  listPolicies(opts?: RequestOptions): Promise<PolicyList> {
+    return this.request('GET', '/policies', undefined, opts);
+  }
+
+  /** Creates or replaces the policy of a scope: *, a database or database.table. */
+  putPolicy(scope: string, policy: Omit<Policy, 'scope'> & { scope?: string }, opts?: RequestOptions): Promise<Policy> {
+    return this.request('PUT', policyPath(scope), undefined, opts, { ...policy, scope });
+  }
+
+  deletePolicy(scope: string, opts?: RequestOptions): Promise<void> {
+    return this.request('DELETE', policyPath(scope), undefined, opts);
+  }
+
+  /** The policy that applies to one table; scope is database.table. */
+  getEffectivePolicy(scope: string, opts?: RequestOptions): Promise<EffectivePolicy> {
+    return this.request('GET', `${policyPath(scope)}/effective`, undefined, opts);
+  }
+
+  /** The partitions most worth merging, best first. */
+  listCandidates(params: { limit?: number } = {}, opts?: RequestOptions): Promise<CandidateList> {
+    return this.request('GET', '/candidates', params, opts);
+  }
+
+  listMerges(params: ListMergesParams = {}, opts?: RequestOptions): Promise<MergeJobList> {
+    return this.request('GET', '/merges', params, opts);
+  }
+
+  /** Plans a merge; the job is created in state planned, nothing changes yet. */
+  planMerge(req: PlanRequest, opts?: RequestOptions): Promise<MergeJob> {
+    const body: PlanRequest = { database: req.database, table: req.table };
+    if (req.partitions && req.partitions.length > 0) body.partitions = req.partitions;
+    if (req.mode) body.mode = req.mode;
+    return this.request('POST', '/merges', undefined, opts, body);
+  }
+
+  getMerge(id: number, opts?: RequestOptions): Promise<MergeJob> {
+    return this.request('GET', mergePath(id), undefined, opts);
+  }
+
+  /** Queues a planned job; 409 unless planned or while the table has another active job. */
+  runMerge(id: number, opts?: RequestOptions): Promise<MergeJob> {
+    return this.request('POST', `${mergePath(id)}/run`, undefined, opts);
+  }
+
+  cancelMerge(id: number, opts?: RequestOptions): Promise<MergeJob> {
+    return this.request('POST', `${mergePath(id)}/cancel`, undefined, opts);
+  }
+
+  /** Restores the originals; 409 (nothing changed) when a partition changed since or its backup was purged. */
+  rollbackMerge(id: number, opts?: RequestOptions): Promise<MergeJob> {
+    return this.request('POST', `${mergePath(id)}/rollback`, undefined, opts);
+  }
+}
+
+function mergePath(id: number): string {
+  return `/merges/${encodeURIComponent(id)}`;
+}
+
+function policyPath(scope: string): string {
+  return `/policies/${encodeURIComponent(scope)}`;
 }
 
 function tablePath(database: string, table: string): string {
@@ -458,6 +838,24 @@ function tablePath(database: string, table: string): string {
 
 export function isFinalState(s: ScanState): boolean {
   return s === 'succeeded' || s === 'failed' || s === 'cancelled';
+}
+
+/** Whether a merge job is waiting for or doing work (its progress moves). */
+export function isActiveMerge(s: MergeState): boolean {
+  return s === 'queued' || s === 'running';
+}
+
+/** Whether a merge job may have swapped partitions that a rollback restores. */
+export function canRollBack(job: Pick<MergeJob, 'state' | 'results'>): boolean {
+  if (job.state !== 'succeeded' && job.state !== 'failed') return false;
+  // Lists carry no results: offer the rollback of a succeeded job and let the server decide.
+  if (!job.results) return job.state === 'succeeded';
+  return job.results.some((r) => r.step === 'swapped');
+}
+
+/** Whether a plan has a partition to merge. */
+export function isRunnable(plan: Plan | null | undefined): boolean {
+  return !!plan && plan.eligible && (plan.partitions ?? []).some((p) => p.eligible);
 }
 
 /** The app's client, on the same origin as the page. */

@@ -7,7 +7,12 @@ import {
   formatDuration,
   formatRatio,
   formatShortDateTime,
+  isGoDuration,
+  parseSize,
   ratioSeverity,
+  secondsBetween,
+  shortGoDuration,
+  sizeInput,
 } from './format';
 
 describe('formatBytes', () => {
@@ -134,5 +139,71 @@ describe('ratioSeverity', () => {
     expect(ratioSeverity(0.5)).toBe('bad');
     expect(ratioSeverity(1)).toBe('bad');
     expect(ratioSeverity(Number.NaN)).toBe('ok');
+  });
+});
+
+describe('parseSize', () => {
+  it('reads sizes as the server configuration does', () => {
+    expect(parseSize('16MiB')).toBe(16 * 2 ** 20);
+    expect(parseSize('128MiB')).toBe(134217728);
+    expect(parseSize('1GB')).toBe(1e9);
+    expect(parseSize('512')).toBe(512);
+    expect(parseSize('1.5KiB')).toBe(1536);
+    expect(parseSize(' 2 GiB ')).toBe(2 * 2 ** 30);
+    expect(parseSize('64M')).toBe(64 * 2 ** 20);
+    expect(parseSize('1T')).toBe(2 ** 40);
+    expect(parseSize('10MB')).toBe(10_000_000);
+    expect(parseSize('100B')).toBe(100);
+    expect(parseSize('0')).toBe(0);
+  });
+
+  it('accepts units in any case', () => {
+    expect(parseSize('16mib')).toBe(16 * 2 ** 20);
+    expect(parseSize('1gb')).toBe(1e9);
+    expect(parseSize('4k')).toBe(4096);
+  });
+
+  it('truncates fractions of a byte', () => {
+    expect(parseSize('1.0001KiB')).toBe(1024);
+    expect(parseSize('0.5')).toBe(0);
+  });
+
+  it('rejects anything else', () => {
+    for (const bad of ['', ' ', 'MiB', '-1MiB', 'lots', '16 XiB', '1e3', '1,024', '16MiBs', '0x10', 'NaN', 'Infinity']) {
+      expect(parseSize(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('round-trips with sizeInput', () => {
+    expect(sizeInput(16 * 2 ** 20)).toBe('16MiB');
+    expect(sizeInput(1536)).toBe('1536');
+    expect(sizeInput(3 * 2 ** 30)).toBe('3GiB');
+    expect(sizeInput(2 ** 40)).toBe('1TiB');
+    expect(sizeInput(1e9)).toBe('1000000000');
+    expect(sizeInput(0)).toBe('0');
+    for (const n of [1, 1000, 4096, 16 * 2 ** 20, 1e9, 64 * 2 ** 30]) expect(parseSize(sizeInput(n))).toBe(n);
+  });
+});
+
+describe('Go durations', () => {
+  it('validates them', () => {
+    for (const ok of ['72h', '24h0m0s', '1h30m', '90s', '1.5h', '0', '300ms', '0s']) expect(isGoDuration(ok), ok).toBe(true);
+    for (const bad of ['', '3 days', '72', 'h', '1d', '1h 30m']) expect(isGoDuration(bad), bad).toBe(false);
+  });
+
+  it('drops the zero tail', () => {
+    expect(shortGoDuration('24h0m0s')).toBe('24h');
+    expect(shortGoDuration('168h0m0s')).toBe('168h');
+    expect(shortGoDuration('1h30m0s')).toBe('1h30m');
+    expect(shortGoDuration('30m0s')).toBe('30m');
+    expect(shortGoDuration('1h0m30s')).toBe('1h0m30s');
+    expect(shortGoDuration('0s')).toBe('0s');
+    expect(shortGoDuration(undefined)).toBe('—');
+  });
+
+  it('measures the time between two timestamps', () => {
+    expect(secondsBetween('2026-11-21T10:01:00Z', '2026-11-21T10:01:42.5Z')).toBe(42.5);
+    expect(secondsBetween('2026-11-21T10:01:00Z', undefined)).toBeUndefined();
+    expect(secondsBetween('0001-01-01T00:00:00Z', '2026-11-21T10:01:00Z')).toBeUndefined();
   });
 });

@@ -142,3 +142,79 @@ export function ratioSeverity(r: number): Severity {
   if (!(r >= 0.2)) return 'ok';
   return r >= 0.5 ? 'bad' : 'warn';
 }
+
+// ---- Sizes and durations typed by the user --------------------------------
+
+const SIZE_UNITS: [suffix: string, mult: number][] = [
+  ['kib', 2 ** 10],
+  ['mib', 2 ** 20],
+  ['gib', 2 ** 30],
+  ['tib', 2 ** 40],
+  ['kb', 1e3],
+  ['mb', 1e6],
+  ['gb', 1e9],
+  ['tb', 1e12],
+  ['k', 2 ** 10],
+  ['m', 2 ** 20],
+  ['g', 2 ** 30],
+  ['t', 2 ** 40],
+  ['b', 1],
+];
+
+/**
+ * Parses a byte size as the server's configuration does (config.ParseSize):
+ * a plain number of bytes, or a number with a unit, 512KiB, 16MiB, 1GiB
+ * (powers of 1024; K, M, G and T alone too) or 16MB, 1GB (powers of 1000).
+ * Units are case-insensitive and may follow a space. Returns undefined for
+ * anything else, including negative sizes.
+ */
+export function parseSize(input: string): number | undefined {
+  let t = input.trim();
+  let mult = 1;
+  const low = t.toLowerCase();
+  for (const [suffix, m] of SIZE_UNITS) {
+    if (low.endsWith(suffix)) {
+      t = t.slice(0, t.length - suffix.length).trim();
+      mult = m;
+      break;
+    }
+  }
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(t)) return undefined;
+  const v = Number(t) * mult;
+  if (!Number.isFinite(v) || v > 2 ** 62) return undefined;
+  return Math.trunc(v);
+}
+
+/** A byte count as the shortest exact size to type: 16MiB, 1536KiB, 1000 (see config.Size.String). */
+export function sizeInput(bytes: number): string {
+  if (bad(bytes)) return '';
+  for (const [unit, m] of [
+    ['TiB', 2 ** 40],
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
+    if (bytes !== 0 && bytes % m === 0) return `${bytes / m}${unit}`;
+  }
+  return String(bytes);
+}
+
+/** Whether s is a Go duration string such as 72h, 1h30m or 24h0m0s. */
+export function isGoDuration(s: string): boolean {
+  const t = s.trim();
+  return t === '0' || /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(t);
+}
+
+/** A Go duration string without its zero tail: 24h0m0s → 24h, 1h30m0s → 1h30m. */
+export function shortGoDuration(s: string | undefined | null): string {
+  if (!s) return DASH;
+  return s.replace(/^(.*\d)h0m0s$/, '$1h').replace(/^(.*\d)m0s$/, '$1m');
+}
+
+/** Seconds between two RFC 3339 times; undefined when either is missing or zero. */
+export function secondsBetween(from: string | undefined | null, to: string | undefined | null): number | undefined {
+  const a = parseDate(from);
+  const b = parseDate(to);
+  if (!a || !b) return undefined;
+  return Math.max(0, (b.getTime() - a.getTime()) / 1000);
+}

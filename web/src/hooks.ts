@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useRef, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 
 /**
  * Increments whenever a scan finishes, so that every useApi call refetches:
@@ -62,4 +62,47 @@ export function useDebounced<T>(value: T, delay: number): T {
     return () => clearTimeout(id);
   }, [value, delay]);
   return v;
+}
+
+export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+export interface Action<A extends unknown[], R> {
+  /** Runs the action; never rejects. */
+  run: (...args: A) => Promise<Outcome<R>>;
+  busy: boolean;
+  /** The error of the last run, until the next run or clear(). */
+  error: unknown;
+  clear: () => void;
+}
+
+/**
+ * A mutating call started by the user (a button): whether it is in flight
+ * and its last error. Nothing is set after the component unmounted.
+ */
+export function useAction<A extends unknown[], R>(fn: (...args: A) => Promise<R>): Action<A, R> {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const fnRef = useRef(fn);
+  fnRef.current = fn;
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const run = useCallback(async (...args: A): Promise<Outcome<R>> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return { ok: true, value: await fnRef.current(...args) };
+    } catch (err) {
+      if (mounted.current) setError(err);
+      return { ok: false, error: err };
+    } finally {
+      if (mounted.current) setBusy(false);
+    }
+  }, []);
+  const clear = useCallback(() => setError(undefined), []);
+  return { run, busy, error, clear };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchRoute, tableHref, withQuery } from './router';
+import { matchRoute, mergeHref, tableHref, withQuery } from './router';
 
 describe('router', () => {
   it('matches the routes', () => {
@@ -10,6 +10,17 @@ describe('router', () => {
     expect(matchRoute(tableHref('my db', 'a/b%'))).toEqual({ name: 'table', database: 'my db', table: 'a/b%' });
     expect(matchRoute('/tables/%E0%A4%A/x')).toMatchObject({ name: 'notFound' });
     expect(matchRoute('/nope')).toEqual({ name: 'notFound', path: '/nope' });
+  });
+
+  it('matches the merge routes', () => {
+    expect(matchRoute('/merges')).toEqual({ name: 'merges' });
+    expect(matchRoute('/merges/')).toEqual({ name: 'merges' });
+    expect(matchRoute(mergeHref(42))).toEqual({ name: 'merge', id: 42 });
+    expect(mergeHref(42)).toBe('/merges/42');
+    expect(matchRoute('/merges/0')).toMatchObject({ name: 'notFound' });
+    expect(matchRoute('/merges/abc')).toMatchObject({ name: 'notFound' });
+    expect(matchRoute('/candidates')).toEqual({ name: 'candidates' });
+    expect(matchRoute('/policies')).toEqual({ name: 'policies' });
   });
 
   it('sets and removes query parameters', () => {

@@ -75,10 +75,19 @@ export function tableHref(database: string, table: string): string {
   return `/tables/${encodeURIComponent(database)}/${encodeURIComponent(table)}`;
 }
 
+/** The path of a merge job's page. */
+export function mergeHref(id: number): string {
+  return `/merges/${encodeURIComponent(id)}`;
+}
+
 export type Route =
   | { name: 'overview' }
   | { name: 'tables' }
   | { name: 'table'; database: string; table: string }
+  | { name: 'merges' }
+  | { name: 'merge'; id: number }
+  | { name: 'candidates' }
+  | { name: 'policies' }
   | { name: 'notFound'; path: string };
 
 function decode(s: string): string | undefined {
@@ -93,6 +102,11 @@ export function matchRoute(pathname: string): Route {
   const p = pathname.replace(/\/+$/, '') || '/';
   if (p === '/') return { name: 'overview' };
   if (p === '/tables') return { name: 'tables' };
+  if (p === '/merges') return { name: 'merges' };
+  if (p === '/candidates') return { name: 'candidates' };
+  if (p === '/policies') return { name: 'policies' };
+  const job = /^\/merges\/([1-9][0-9]{0,15})$/.exec(p);
+  if (job) return { name: 'merge', id: Number(job[1]) };
   const m = /^\/tables\/([^/]+)\/([^/]+)$/.exec(p);
   if (m) {
     const database = decode(m[1] ?? '');

@@ -60,7 +60,11 @@ func File(path string) ([]string, error) {
 }
 
 // Dir reads the rows of every visible file in dir.
-func Dir(dir string) ([]string, error) {
+func Dir(dir string) ([]string, error) { return DirHeader(dir, 0) }
+
+// DirHeader is Dir for a text table with header lines: the first n lines
+// of each file are not rows.
+func DirHeader(dir string, n int) ([]string, error) {
 	es, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -74,7 +78,7 @@ func Dir(dir string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", e.Name(), err)
 		}
-		out = append(out, rs...)
+		out = append(out, rs[min(n, len(rs)):]...)
 	}
 	return out, nil
 }

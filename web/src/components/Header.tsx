@@ -1,12 +1,29 @@
-import { useI18n, type Lang } from '../i18n';
+import { useAuth } from '../auth';
+import { useI18n, type Lang, type MessageKey } from '../i18n';
 import { Link, useLocation } from '../router';
 import { useScan } from '../scan';
+
+const SECTIONS: { id: string; href: string; label: MessageKey }[] = [
+  { id: 'overview', href: '/', label: 'nav.overview' },
+  { id: 'tables', href: '/tables', label: 'nav.tables' },
+  { id: 'candidates', href: '/candidates', label: 'nav.candidates' },
+  { id: 'merges', href: '/merges', label: 'nav.merges' },
+  { id: 'policies', href: '/policies', label: 'nav.policies' },
+];
+
+/** The nav section of a path: the first segment, or overview for /. */
+export function sectionOf(pathname: string): string {
+  if (pathname === '/' || pathname === '') return 'overview';
+  const first = pathname.split('/')[1] ?? '';
+  return SECTIONS.some((s) => s.id === first) ? first : '';
+}
 
 export function Header() {
   const { t, lang, setLang } = useI18n();
   const { pathname } = useLocation();
   const { start, starting, active } = useScan();
-  const section = pathname.startsWith('/tables') ? 'tables' : pathname === '/' ? 'overview' : '';
+  const auth = useAuth();
+  const section = sectionOf(pathname);
   return (
     <header className="app-header">
       <div className="header-inner">
@@ -25,14 +42,35 @@ export function Header() {
           <span className="brand-tagline">{t('app.tagline')}</span>
         </Link>
         <nav className="nav">
-          <Link href="/" className={section === 'overview' ? 'active' : undefined} aria-current={section === 'overview' ? 'page' : undefined} data-testid="nav-overview">
-            {t('nav.overview')}
-          </Link>
-          <Link href="/tables" className={section === 'tables' ? 'active' : undefined} aria-current={section === 'tables' ? 'page' : undefined} data-testid="nav-tables">
-            {t('nav.tables')}
-          </Link>
+          {SECTIONS.map((s) => (
+            <Link
+              key={s.id}
+              href={s.href}
+              className={section === s.id ? 'active' : undefined}
+              aria-current={section === s.id ? 'page' : undefined}
+              data-testid={`nav-${s.id}`}
+            >
+              {t(s.label)}
+            </Link>
+          ))}
         </nav>
         <span className="spacer" />
+        {auth.required && (
+          <button
+            type="button"
+            className={`btn btn-small btn-header${auth.token ? ' has-token' : ''}`}
+            onClick={auth.prompting ? auth.closePrompt : auth.openPrompt}
+            aria-expanded={auth.prompting}
+            title={auth.token ? t('auth.tokenSet') : t('auth.tokenMissing')}
+            data-testid="token-button"
+          >
+            <svg className="lock-icon" viewBox="0 0 16 16" aria-hidden="true">
+              <rect x="3" y="7" width="10" height="7" rx="1.5" fill="currentColor" />
+              <path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" strokeWidth="1.6" />
+            </svg>
+            {t('auth.token')}
+          </button>
+        )}
         <label className="lang-switch">
           <span className="visually-hidden">{t('lang.label')}</span>
           <select

@@ -13,6 +13,10 @@ export interface Column<T> {
   render: (row: T, i: I18n) => ReactNode;
   /** Extra attributes of the cell, e.g. data-testid and data-value. */
   cellProps?: (row: T) => Record<string, string | number | undefined>;
+  /** Replaces the label in the header, e.g. a select-all checkbox. */
+  header?: (i: I18n) => ReactNode;
+  /** A tooltip of the header. */
+  title?: MessageKey;
 }
 
 export interface StatsTableProps<T> {
@@ -62,8 +66,10 @@ export function StatsTable<T>({
               const cls = [c.numeric ? 'num' : '', c.className ?? '', sorted ? 'sorted' : ''].filter(Boolean).join(' ');
               const ariaSort = sorted ? (order === 'asc' ? 'ascending' : 'descending') : undefined;
               return (
-                <th key={c.id} className={cls || undefined} aria-sort={ariaSort} scope="col">
-                  {c.sort && onSort ? (
+                <th key={c.id} className={cls || undefined} aria-sort={ariaSort} scope="col" title={c.title ? t(c.title) : undefined}>
+                  {c.header ? (
+                    c.header(i)
+                  ) : c.sort && onSort ? (
                     <button
                       type="button"
                       className="sort-button"

@@ -1,5 +1,13 @@
-import type { ReactNode } from 'react';
-import { api, DEFAULT_LIMIT, PARTITION_SORT_KEYS, type Order, type PartitionSortKey, type TableStats } from '../api';
+import { useMemo, useState, type ReactNode } from 'react';
+import {
+  api,
+  DEFAULT_LIMIT,
+  PARTITION_SORT_KEYS,
+  type Order,
+  type PartitionSortKey,
+  type PartitionStats,
+  type TableStats,
+} from '../api';
 import { HistogramChart } from '../charts/lazy';
 import { partitionColumns } from '../components/columns';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -7,9 +15,10 @@ import { TrendCard } from '../components/TrendCard';
 import { Pager } from '../components/Pager';
 import { FormatBadge, RatioCell, StatsTable } from '../components/StatsTable';
 import { ratioSeverity } from '../format';
-import { useApi } from '../hooks';
+import type { Column } from '../components/StatsTable';
+import { useAction, useApi } from '../hooks';
 import { useI18n, type I18n } from '../i18n';
-import { Link, navigate, useLocation, withQuery } from '../router';
+import { Link, mergeHref, navigate, useLocation, withQuery } from '../router';
 import { EmptyState } from './Overview';
 import { listState } from './query';
 import { SearchBox } from './SearchBox';
@@ -93,6 +102,41 @@ function TableStatsCard({ s, i }: { s: TableStats; i: I18n }) {
   );
 }
 
+/** A checkbox column that selects partitions (by spec) for a merge plan. */
+function selectColumn(
+  selected: ReadonlySet<string>,
+  toggle: (specs: string[], on: boolean) => void,
+  pageSpecs: string[],
+): Column<PartitionStats> {
+  const all = pageSpecs.length > 0 && pageSpecs.every((s) => selected.has(s));
+  return {
+    id: 'select',
+    label: 'table.selectPage',
+    className: 'select-cell',
+    header: (i) => (
+      <input
+        type="checkbox"
+        checked={all}
+        disabled={pageSpecs.length === 0}
+        aria-label={i.t('table.selectPage')}
+        title={i.t('table.selectPage')}
+        onChange={(e) => toggle(pageSpecs, e.target.checked)}
+        data-testid="select-page"
+      />
+    ),
+    render: (r, i) =>
+      r.spec ? (
+        <input
+          type="checkbox"
+          checked={selected.has(r.spec)}
+          aria-label={i.t('table.selectPartition', { partition: r.spec })}
+          onChange={(e) => toggle([r.spec], e.target.checked)}
+          data-testid="select-partition"
+        />
+      ) : null,
+  };
+}
+
 /** One table: its statistics, histogram, trend and partitions. */
 export function TableDetail({ database, table }: { database: string; table: string }) {
   const i = useI18n();
@@ -118,6 +162,33 @@ export function TableDetail({ database, table }: { database: string; table: stri
   const set = (changes: Record<string, string | number | boolean | undefined>, replace = false) =>
     navigate(withQuery(pathname, query, changes), { replace });
 
+  // Partitions picked for a merge plan; kept across pages, sorting and filters.
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const toggle = (specs: string[], on: boolean) =>
+    setSelected((old) => {
+      const next = new Set(old);
+      for (const s of specs) {
+        if (on) next.add(s);
+        else next.delete(s);
+      }
+      return next;
+    });
+  const partitioned = stats.data?.partitioned ?? false;
+  const pageSpecs = (parts.data?.items ?? []).map((p) => p.spec).filter((s) => s !== '');
+  const columns = useMemo(
+    () => (partitioned ? [selectColumn(selected, toggle, pageSpecs), ...COLUMNS] : COLUMNS),
+    // toggle only uses the state setter.
+    [partitioned, selected, pageSpecs.join('\u0000')],
+  );
+
+  const plan = useAction(() =>
+    api.planMerge({ database, table, partitions: selected.size > 0 ? [...selected].sort() : undefined }),
+  );
+  const startPlan = async () => {
+    const out = await plan.run();
+    if (out.ok) navigate(mergeHref(out.value.id));
+  };
+
   const snapshot = summary.data?.snapshot ?? undefined;
   if (summary.data && !snapshot) return <EmptyState />;
   const total = parts.data?.total ?? 0;
@@ -128,10 +199,36 @@ export function TableDetail({ database, table }: { database: string; table: stri
         <nav className="breadcrumb">
           <Link href="/tables">{t('table.back')}</Link>
         </nav>
-        <h1>
-          <span className="db-name">{database}.</span>
-          {table}
-        </h1>
+        <div className="page-title-row">
+          <h1>
+            <span className="db-name">{database}.</span>
+            {table}
+          </h1>
+          <span className="spacer" />
+          {selected.size > 0 && (
+            <span className="muted selection" data-testid="selection-count" data-value={selected.size}>
+              {t('table.selection', { count: i.count(selected.size) })}
+              <button type="button" className="btn btn-small btn-ghost" onClick={() => setSelected(new Set())} data-testid="selection-clear">
+                {t('table.clearSelection')}
+              </button>
+            </span>
+          )}
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => void startPlan()}
+            disabled={plan.busy}
+            aria-busy={plan.busy}
+            title={t('table.planHint')}
+            data-testid="plan-merge"
+          >
+            {plan.busy
+              ? t('table.planning')
+              : selected.size > 0
+                ? t('table.planSelected', { count: i.count(selected.size) })
+                : t('table.planMerge')}
+          </button>
+        </div>
         {stats.data && (
           <p className="page-sub">
             <FormatBadge format={stats.data.format} />
@@ -145,6 +242,7 @@ export function TableDetail({ database, table }: { database: string; table: stri
           </p>
         )}
       </div>
+      <ErrorBanner error={plan.error} />
       <ErrorBanner error={summary.error} onRetry={summary.reload} />
       <ErrorBanner error={stats.error} onRetry={stats.reload} />
       {!stats.data && stats.loading && <div className="loading">{t('common.loading')}</div>}
@@ -191,7 +289,7 @@ export function TableDetail({ database, table }: { database: string; table: stri
         <ErrorBanner error={parts.error} onRetry={parts.reload} />
         <StatsTable
           testId="partitions-table"
-          columns={COLUMNS}
+          columns={columns}
           rows={parts.data?.items ?? []}
           rowKey={(r) => r.spec || '(table)'}
           rowProps={(r) => ({ 'data-testid': 'partition-row', 'data-spec': r.spec, 'data-error': r.error ? 'true' : undefined })}

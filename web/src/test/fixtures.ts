@@ -1,5 +1,15 @@
 import { vi } from 'vitest';
-import type { PartitionStats, Scan, TableStats, Totals } from '../api';
+import type {
+  EffectivePolicy,
+  MergeJob,
+  PartitionPlan,
+  PartitionResult,
+  PartitionStats,
+  Plan,
+  Scan,
+  TableStats,
+  Totals,
+} from '../api';
 
 export const MiB = 1 << 20;
 
@@ -99,6 +109,114 @@ export function partition(spec: string, over: Partial<PartitionStats> = {}): Par
     files_after_merge: 1,
     reducible_files: 99,
     histogram: histogram({ 11: 100 }),
+    ...over,
+  };
+}
+
+export function effectivePolicy(over: Partial<EffectivePolicy> = {}): EffectivePolicy {
+  return {
+    enabled: true,
+    small_file_size: 16 * MiB,
+    target_file_size: 128 * MiB,
+    min_age: '24h0m0s',
+    max_bytes_per_job: 64 * 2 ** 30,
+    max_bytes_per_run: 512 * 2 ** 30,
+    mode: 'auto',
+    row_group_size: 128 * MiB,
+    sources: ['default', 'sales'],
+    ...over,
+  };
+}
+
+export function partitionPlan(spec: string, over: Partial<PartitionPlan> = {}): PartitionPlan {
+  return {
+    partition: spec,
+    location: `/wh/sales.db/orders/${spec}`,
+    format: 'parquet',
+    eligible: true,
+    mode: 'concat',
+    mode_reason: 'row groups are large enough',
+    files_before: 120,
+    files_after: 2,
+    bytes_before: 200 * MiB,
+    bytes_to_rewrite: 150 * MiB,
+    rows: 1000000,
+    groups: [
+      { output: 'part-00000.parquet', inputs: ['part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet'], bytes: 100 * MiB, rows: 600000, bucket: -1 },
+      { output: 'part-00003.parquet', inputs: ['part-00003.parquet', 'part-00004.parquet'], bytes: 50 * MiB, rows: 400000, bucket: -1 },
+    ],
+    score: 71.25,
+    estimated_seconds: 12,
+    ...over,
+  };
+}
+
+export function plan(over: Partial<Plan> = {}): Plan {
+  return {
+    database: 'sales',
+    table: 'orders',
+    format: 'parquet',
+    mode: 'auto',
+    policy: effectivePolicy(),
+    eligible: true,
+    partitions: [
+      partitionPlan('dt=2026-11-01'),
+      partitionPlan('dt=2026-11-20', {
+        eligible: false,
+        reason: 'not cold yet: last change 2h ago, min_age 24h',
+        mode: undefined,
+        mode_reason: undefined,
+        files_after: 40,
+        files_before: 40,
+        bytes_to_rewrite: 0,
+        groups: null,
+        score: 0,
+        estimated_seconds: 0,
+      }),
+    ],
+    files_before: 120,
+    files_after: 2,
+    bytes_to_rewrite: 150 * MiB,
+    estimated_seconds: 12,
+    created_at: '2026-11-21T10:00:00Z',
+    ...over,
+  };
+}
+
+export function result(spec: string, over: Partial<PartitionResult> = {}): PartitionResult {
+  return {
+    index: 0,
+    partition: spec,
+    location: `/wh/sales.db/orders/${spec}`,
+    step: 'swapped',
+    mode: 'concat',
+    swap: 'rename',
+    files_before: 120,
+    files_after: 2,
+    bytes_before: 150 * MiB,
+    bytes_after: 149 * MiB,
+    rows_before: 1000000,
+    rows_after: 1000000,
+    validation: 'rows 1000000 = 1000000, schema identical',
+    expires_at: '2026-11-28T10:00:00Z',
+    started_at: '2026-11-21T10:01:00Z',
+    ended_at: '2026-11-21T10:01:42Z',
+    ...over,
+  };
+}
+
+export function mergeJob(over: Partial<MergeJob> = {}): MergeJob {
+  return {
+    id: 12,
+    state: 'planned',
+    database: 'sales',
+    table: 'orders',
+    catalog: 'warehouse:///data/wh',
+    created_by: 'anonymous',
+    created_at: '2026-11-21T10:00:00Z',
+    plan: plan(),
+    progress: { files_done: 0, files_total: 0, bytes_done: 0, bytes_total: 0 },
+    results: [],
     ...over,
   };
 }
