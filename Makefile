@@ -54,8 +54,10 @@ lint: $(GOLANGCI_LINT) ## golangci-lint (with gosec), pinned.
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: test-go
-test-go: ## Go unit and integration tests (with -race).
-	SHOAL_TEST_POSTGRES=$${SHOAL_TEST_POSTGRES-$(PG_URL)} SHOAL_TEST_MYSQL="$${SHOAL_TEST_MYSQL-$(MYSQL_DSN)}" $(GO) test -race -count=1 ./...
+test-go: ## Go unit and integration tests (with -race), then the SIGKILL fault injection.
+	SHOAL_TEST_POSTGRES=$${SHOAL_TEST_POSTGRES-$(PG_URL)} SHOAL_TEST_MYSQL="$${SHOAL_TEST_MYSQL-$(MYSQL_DSN)}" $(GO) test -race -count=1 -skip '^TestFault' ./...
+	# Killing child processes tests crash safety, not data races: no -race.
+	$(GO) test -count=1 -run '^TestFault' ./merge/
 
 .PHONY: test-web
 test-web: web/node_modules/.package-lock.json ## Vitest unit tests of the dashboard.
@@ -67,6 +69,10 @@ test-e2e: ui ## End-to-end test in headless Chromium.
 
 .PHONY: test
 test: vet test-go test-web test-e2e ## Run every test.
+
+.PHONY: soak
+soak: ## Fault injection with many random SIGKILL seeds (SHOAL_SOAK, default 50).
+	SHOAL_SOAK=$${SHOAL_SOAK-50} $(GO) test -count=1 -timeout 60m -run 'TestFault' -v ./merge/ | grep -E '^(---|ok|FAIL|PASS)'
 
 .PHONY: bench
 bench: ## Benchmarks: scan vs find, API latency on SQLite and PostgreSQL.

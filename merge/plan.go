@@ -129,7 +129,8 @@ func refuseTable(t *shoal.Table) string {
 // partition with an empty spec.
 func (e *Engine) partitions(ctx context.Context, t *shoal.Table, specs []string) ([]shoal.Partition, error) {
 	if len(t.PartitionKeys) == 0 {
-		if len(specs) > 0 && !(len(specs) == 1 && specs[0] == "") {
+		whole := len(specs) == 0 || len(specs) == 1 && specs[0] == ""
+		if !whole {
 			return nil, shoal.Errorf(shoal.EINVALID, "table %s.%s is not partitioned", t.Database, t.Name)
 		}
 		return []shoal.Partition{{Location: t.Location, LastDDLTime: t.LastDDLTime}}, nil

@@ -99,7 +99,7 @@ func (e *Engine) finishRollback(ctx context.Context, j *shoal.MergeJob, r *shoal
 		}
 		part, backup = true, false
 	}
-	if !(part && !backup) {
+	if !part || backup {
 		return "", fmt.Errorf("unexpected state during rollback: partition exists=%t, backup exists=%t, merged exists=%t", part, backup, aside)
 	}
 	if err := e.FS.SyncDir(ctx, parentDir(r.Location)); err != nil {

@@ -46,12 +46,23 @@ func write(t *testing.T, p string, n int) {
 // newMain starts a real Main on a loopback port with a temporary store.
 func newMain(t *testing.T, root string) *Main {
 	t.Helper()
+	return newMainWith(t, root, nil)
+}
+
+type mainConfig = config.Config
+
+// newMainWith is newMain with a hook that changes the config.
+func newMainWith(t *testing.T, root string, change func(*mainConfig)) *Main {
+	t.Helper()
 	cfg := config.DefaultConfig()
 	cfg.Catalog.URL = "warehouse://" + root
 	cfg.Store.URL = "sqlite://" + filepath.Join(t.TempDir(), "shoal.db")
 	cfg.Server.Addr = "127.0.0.1:0"
 	cfg.Policy.SmallFileSize = 1000
 	cfg.Policy.TargetFileSize = 4096
+	if change != nil {
+		change(&cfg)
+	}
 	if err := cfg.Validate(true); err != nil {
 		t.Fatal(err)
 	}

@@ -233,7 +233,7 @@ func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		fmt.Fprintf(stderr, "Merge %d files into %d in %s.%s? [y/N] ", j.Plan.FilesBefore, j.Plan.FilesAfter, j.Database, j.Table)
 		answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			j, _ = env.engine.Cancel(ctx, j.ID, "not confirmed")
+			_, _ = env.engine.Cancel(ctx, j.ID, "not confirmed")
 			fmt.Fprintln(stderr, "not merged")
 			return nil
 		}
@@ -276,9 +276,9 @@ func runRollback(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if err != nil {
 		return err
 	}
-	id, perr := strconv.ParseInt(f.fs.Arg(0), 10, 64)
+	id, perr := strconv.ParseInt(f.positional[0], 10, 64)
 	if perr != nil || id <= 0 {
-		return &usageError{fmt.Sprintf("rollback JOB: %q is not a job id", f.fs.Arg(0))}
+		return &usageError{fmt.Sprintf("rollback JOB: %q is not a job id", f.positional[0])}
 	}
 	env, err := openMerge(ctx, cfg, stderr)
 	if err != nil {

@@ -26,8 +26,10 @@ type commonFlags struct {
 	configPath string
 	catalog    string
 	store      string
-	// args is how many positional arguments the command takes.
-	args int
+	// args is how many positional arguments the command takes;
+	// positional holds them after parsing.
+	args       int
+	positional []string
 }
 
 func newFlags(name string, stderr io.Writer) *commonFlags {
@@ -54,16 +56,25 @@ func (c *commonFlags) parse(args []string, requireCatalog bool) (config.Config, 
 // parseWith is parse with a hook that applies command-specific flags
 // before validation.
 func (c *commonFlags) parseWith(args []string, requireCatalog bool, apply func(*config.Config)) (config.Config, error) {
-	if err := c.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return config.Config{}, err
+	// Flags may follow the positional arguments: parse, take one
+	// positional argument, parse the rest.
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return config.Config{}, err
+			}
+			return config.Config{}, &usageError{err.Error()}
 		}
-		return config.Config{}, &usageError{err.Error()}
+		if c.fs.NArg() == 0 {
+			break
+		}
+		if len(c.positional) == c.args {
+			return config.Config{}, &usageError{fmt.Sprintf("unexpected argument %q", c.fs.Arg(0))}
+		}
+		c.positional = append(c.positional, c.fs.Arg(0))
+		args = c.fs.Args()[1:]
 	}
-	if c.fs.NArg() > c.args {
-		return config.Config{}, &usageError{fmt.Sprintf("unexpected argument %q", c.fs.Arg(c.args))}
-	}
-	if c.fs.NArg() < c.args {
+	if len(c.positional) < c.args {
 		return config.Config{}, &usageError{fmt.Sprintf("%s needs %d argument(s)", c.fs.Name(), c.args)}
 	}
 	cfg, err := config.Load(c.configPath, os.Environ())
