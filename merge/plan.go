@@ -327,6 +327,14 @@ func resolveMode(mode shoal.MergeMode, format shoal.Format, metas map[string]*sh
 		m := metas[n]
 		units += int64(m.Units)
 		unitBytes += m.UnitBytes
+		if m.Units == 0 && format == shoal.FormatParquet {
+			// A Parquet file without row groups adds only its schema,
+			// which must still match; its codec does not matter.
+			if m.Schema != first.Schema && incompatible == nil {
+				incompatible = fmt.Errorf("%s and %s: schemas differ", names[0], n)
+			}
+			continue
+		}
 		if incompatible == nil {
 			if err := shoal.ConcatCompatible(first, m); err != nil {
 				incompatible = fmt.Errorf("%s and %s: %w", names[0], n, err)
