@@ -321,6 +321,12 @@ func resolveMode(mode shoal.MergeMode, format shoal.Format, metas map[string]*sh
 	}
 	slices.Sort(names)
 	first := metas[names[0]]
+	for _, n := range names {
+		if metas[n].Units > 0 {
+			first = metas[n] // compare with a file that has data
+			break
+		}
+	}
 	var incompatible error
 	var units, unitBytes int64
 	for _, n := range names {
