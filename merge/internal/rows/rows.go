@@ -9,6 +9,7 @@ import (
 	"compress/bzip2"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -102,7 +103,7 @@ func lines(r io.Reader) ([]string, error) {
 		if line != "" {
 			out = append(out, strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
@@ -125,7 +126,7 @@ func readParquet(r io.ReaderAt, size int64) ([]string, error) {
 			for _, row := range buf[:n] {
 				out = append(out, renderParquet(row))
 			}
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
