@@ -349,8 +349,10 @@ func resolveMode(mode shoal.MergeMode, format shoal.Format, metas map[string]*sh
 	}
 	schemasDiffer := false
 	for _, n := range names {
-		if metas[n].Schema != first.Schema {
+		if metas[n].Schema != first.Schema && (metas[n].Units > 0 || format != shoal.FormatParquet) {
 			schemasDiffer = true
+			incompatible = fmt.Errorf("%s differs from the others", n)
+			break
 		}
 	}
 	switch mode {
@@ -363,16 +365,18 @@ func resolveMode(mode shoal.MergeMode, format shoal.Format, metas map[string]*sh
 		if format == shoal.FormatORC {
 			return "", "", "ORC is merged by stripe concatenation only; rewrite is not supported"
 		}
-		if schemasDiffer && format != shoal.FormatAvro {
+		if schemasDiffer {
 			return "", "", "schemas are not identical: " + incompatible.Error()
 		}
 		return shoal.ModeRewrite, "requested", ""
 	}
+	if schemasDiffer {
+		// Writing every row with one of the schemas would drop, or
+		// invent, the columns the others lack.
+		return "", "", "schemas are not identical: " + incompatible.Error()
+	}
 	switch format {
 	case shoal.FormatParquet:
-		if incompatible != nil && schemasDiffer {
-			return "", "", "schemas are not identical: " + incompatible.Error()
-		}
 		avg := int64(0)
 		if units > 0 {
 			avg = unitBytes / units
