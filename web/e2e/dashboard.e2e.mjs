@@ -12,8 +12,9 @@
 // expected files and small files of every table and that the summary cards
 // show the expected totals. On the page of the table with the most small
 // files it clicks "Plan merge" and checks the plan page (partitions, each
-// eligible or with its reason) and the merge history; it never runs the
-// merge. Any mismatch exits non-zero with a clear message.
+// eligible or with its reason), runs the merge through the confirmation,
+// checks that every merged partition kept its rows, rolls it back, and
+// checks the merge history. Any mismatch exits non-zero with a clear message.
 //
 // Uses playwright-core with the system Chromium: no browser is downloaded.
 
@@ -252,13 +253,53 @@ async function main() {
     const eligible = planRows.filter((r) => r.eligible).length;
     if (eligible > 0 && !(await page.$('[data-testid="merge-run"]'))) mismatches.push(`job ${jobId} has eligible partitions but no Merge button`);
     log(`merge job ${jobId} planned: ${planTotal} partitions, ${eligible} of the first ${planRows.length} eligible`);
+
+    // 7. Run it: Merge, confirm, follow the progress to the result, check
+    //    that rows are kept in every partition, then roll it back.
+    if (eligible > 0) {
+      await page.click('[data-testid="merge-run"]');
+      await page.click('[data-testid="confirm-merge-confirm"]');
+      await page
+        .waitForSelector('[data-testid="merge-page"][data-state="succeeded"], [data-testid="merge-page"][data-state="failed"]', {
+          timeout: 60_000,
+        })
+        .catch(() => fail(`merge job ${jobId} did not finish within 60 s`));
+      check(`merge job ${jobId} final state`, await page.getAttribute('[data-testid="merge-page"]', 'data-state'), 'succeeded');
+      const results = await page.$$eval('[data-testid="result-row"]', (trs) =>
+        trs.map((tr) => {
+          const rows = tr.querySelector('[data-testid="result-rows"]');
+          const files = tr.querySelector('[data-testid="result-files"]');
+          return {
+            spec: tr.getAttribute('data-spec'),
+            step: tr.getAttribute('data-step'),
+            rowsBefore: Number(rows?.getAttribute('data-before')),
+            rowsAfter: Number(rows?.getAttribute('data-after')),
+            filesBefore: Number(files?.getAttribute('data-before')),
+            filesAfter: Number(files?.getAttribute('data-after')),
+          };
+        }),
+      );
+      if (results.length === 0) fail(`merge job ${jobId} succeeded but shows no results`);
+      for (const r of results) {
+        check(`partition ${r.spec} step`, r.step, 'swapped');
+        check(`partition ${r.spec} rows after the merge`, r.rowsAfter, r.rowsBefore);
+        if (!(r.filesAfter < r.filesBefore)) mismatches.push(`partition ${r.spec}: ${r.filesBefore} files before, ${r.filesAfter} after`);
+      }
+      log(`merge job ${jobId} succeeded: ${results.length} partitions merged, rows kept`);
+      await page.click('[data-testid="merge-rollback"]');
+      await page.click('[data-testid="confirm-rollback-confirm"]');
+      await page
+        .waitForSelector('[data-testid="merge-page"][data-state="rolled_back"]')
+        .catch(() => fail(`merge job ${jobId} was not rolled back`));
+      log(`merge job ${jobId} rolled back`);
+    }
     await page.goto(`${base}/merges`, { waitUntil: 'domcontentloaded' });
     await page
       .waitForSelector(`[data-testid="merge-row"][data-id="${jobId}"]`)
       .catch(() => fail(`merge job ${jobId} is missing from the merge history`));
     log('merge history checked');
 
-    // 7. A screenshot of the home page.
+    // 8. A screenshot of the home page.
     if (screenshot) {
       await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
       await page.waitForSelector('[data-testid="summary-files"]');
