@@ -18,6 +18,7 @@ import (
 type MergePlanner interface {
 	Create(ctx context.Context, req merge.PlanRequest, actor string) (*shoal.MergeJob, error)
 	Rollback(ctx context.Context, jobID int64) (*shoal.MergeJob, error)
+	Cancel(ctx context.Context, jobID int64, reason string) (*shoal.MergeJob, error)
 }
 
 // MergeQueue runs and cancels merge jobs; jobs.Client implements it.
@@ -94,11 +95,20 @@ func (a *apiServer) GetEffectivePolicy(ctx context.Context, req api.GetEffective
 const candidatePool = 1000
 
 func (a *apiServer) ListCandidates(ctx context.Context, req api.ListCandidatesRequestObject) (api.ListCandidatesResponseObject, error) {
-	limit := deref(req.Params.Limit)
+	items, err := a.candidates(ctx, deref(req.Params.Limit))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListCandidates200JSONResponse{Items: items}, nil
+}
+
+// candidates ranks the partitions of the newest snapshot that have files
+// to remove by score, best first, at most limit (DefaultLimit when 0).
+func (a *apiServer) candidates(ctx context.Context, limit int) ([]api.Candidate, error) {
 	if limit == 0 {
 		limit = shoal.DefaultLimit
 	}
-	out := api.ListCandidates200JSONResponse{Items: []api.Candidate{}}
+	out := []api.Candidate{}
 	sc, err := a.s.Store.LatestSnapshot(ctx)
 	if shoal.ErrorCode(err) == shoal.ENOTFOUND {
 		return out, nil
@@ -129,13 +139,63 @@ func (a *apiServer) ListCandidates(ctx context.Context, req api.ListCandidatesRe
 		score := shoal.ScoreCandidate(p.ReducibleFiles, p.Bytes, now.Sub(p.NewestModTime), time.Duration(pol.MinAge))
 		format := api.Format(p.Format)
 		mtime := p.NewestModTime
-		out.Items = append(out.Items, api.Candidate{
+		out = append(out, api.Candidate{
 			Database: p.Database, Table: p.Table, Partition: p.Spec, Format: &format, Files: p.Files,
 			SmallFiles: p.Small, Bytes: p.Bytes, ReducibleFiles: p.ReducibleFiles, NewestMtime: &mtime, Score: score,
 		})
 	}
-	slices.SortStableFunc(out.Items, func(x, y api.Candidate) int { return cmp.Compare(y.Score.Value, x.Score.Value) })
-	out.Items = out.Items[:min(limit, len(out.Items))]
+	slices.SortStableFunc(out, func(x, y api.Candidate) int { return cmp.Compare(y.Score.Value, x.Score.Value) })
+	return out[:min(limit, len(out))], nil
+}
+
+// PlanCandidates plans one job per table for the best candidates, in score
+// order, until the bytes to rewrite reach the global max_bytes_per_run.
+func (a *apiServer) PlanCandidates(ctx context.Context, req api.PlanCandidatesRequestObject) (api.PlanCandidatesResponseObject, error) {
+	if a.s.Merges == nil {
+		return nil, errNoMerges
+	}
+	limit := 0
+	if req.Body != nil {
+		limit = deref(req.Body.Limit)
+	}
+	cands, err := a.candidates(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	policies, err := a.s.Store.ListPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	budget := shoal.ResolvePolicy(a.s.MergeDefaults, policies, "", "").MaxBytesPerRun
+	type tableKey struct{ db, table string }
+	var order []tableKey
+	specs := map[tableKey][]string{}
+	for _, c := range cands {
+		k := tableKey{c.Database, c.Table}
+		if _, ok := specs[k]; !ok {
+			order = append(order, k)
+		}
+		specs[k] = append(specs[k], c.Partition)
+	}
+	out := api.PlanCandidates201JSONResponse{Items: []api.MergeJob{}}
+	for _, k := range order {
+		if out.BytesToRewrite >= budget {
+			break
+		}
+		j, err := a.s.Merges.Create(ctx, merge.PlanRequest{Database: k.db, Table: k.table, Partitions: specs[k]}, actorOf(ctx))
+		if err != nil {
+			return nil, err
+		}
+		if !j.Plan.Runnable() {
+			// Statistics said yes, the files said no (hot, refused).
+			if _, err := a.s.Merges.Cancel(ctx, j.ID, "nothing to merge: "+j.Plan.Reason); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out.BytesToRewrite += j.Plan.BytesToRewrite
+		out.Items = append(out.Items, summarize(*j))
+	}
 	return out, nil
 }
 

@@ -275,3 +275,47 @@ func send(t *testing.T, method, url, token, body string) (int, []byte) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
 }
+
+// TestMain_CandidatesPlan scans, ranks candidates and plans them within
+// the run budget.
+func TestMain_CandidatesPlan(t *testing.T) {
+	root := coldWarehouse(t)
+	m := newMainWith(t, root, func(c *mainConfig) { c.Merge.MinAge = 3600 * 1e9 })
+	base := m.URL() + "/api/v1"
+	sc, err := m.StartScan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s scanResp
+	for deadline := time.Now().Add(20 * time.Second); s.State != "succeeded"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("scan %d: %+v", sc.ID, s)
+		}
+		getJSON(t, fmt.Sprintf("%s/scans/%d", base, sc.ID), 200, &s)
+	}
+	var cands struct {
+		Items []struct {
+			Table     string      `json:"table"`
+			Partition string      `json:"partition"`
+			Score     shoal.Score `json:"score"`
+		} `json:"items"`
+	}
+	getJSON(t, base+"/candidates", 200, &cands)
+	if len(cands.Items) != 2 || cands.Items[0].Score.Value <= 0 || cands.Items[0].Score.FilesRemoved != 3 || cands.Items[0].Score.Coldness <= 0 {
+		t.Fatalf("candidates = %+v", cands)
+	}
+	code, body := send(t, "POST", base+"/candidates/plan", "", `{"limit":10}`)
+	if code != http.StatusCreated {
+		t.Fatalf("plan candidates: %d %s", code, body)
+	}
+	var planned struct {
+		Items          []shoal.MergeJob `json:"items"`
+		BytesToRewrite int64            `json:"bytes_to_rewrite"`
+	}
+	if err := json.Unmarshal(body, &planned); err != nil {
+		t.Fatal(err)
+	}
+	if len(planned.Items) != 1 || len(planned.Items[0].Plan.Partitions) != 2 || planned.BytesToRewrite == 0 {
+		t.Fatalf("planned = %s", body)
+	}
+}

@@ -585,6 +585,12 @@ type ListCandidatesParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// PlanCandidatesJSONBody defines parameters for PlanCandidates.
+type PlanCandidatesJSONBody struct {
+	// Limit Candidates to consider (default 50).
+	Limit *int `json:"limit,omitempty"`
+}
+
 // ListDatabasesParams defines parameters for ListDatabases.
 type ListDatabasesParams struct {
 	// ScanId The snapshot to read; the newest succeeded scan when omitted.
@@ -707,6 +713,9 @@ type GetTrendParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// PlanCandidatesJSONRequestBody defines body for PlanCandidates for application/json ContentType.
+type PlanCandidatesJSONRequestBody PlanCandidatesJSONBody
+
 // PlanMergeJSONRequestBody defines body for PlanMerge for application/json ContentType.
 type PlanMergeJSONRequestBody = PlanRequest
 
@@ -724,6 +733,9 @@ type ServerInterface interface {
 	// ListCandidates The partitions most worth merging, by score, from the newest snapshot
 	// (GET /candidates)
 	ListCandidates(w http.ResponseWriter, r *http.Request, params ListCandidatesParams)
+	// PlanCandidates Plan merges of the best candidates, within the run budget
+	// (POST /candidates/plan)
+	PlanCandidates(w http.ResponseWriter, r *http.Request)
 	// ListDatabases Per-database sums of a snapshot
 	// (GET /databases)
 	ListDatabases(w http.ResponseWriter, r *http.Request, params ListDatabasesParams)
@@ -882,6 +894,20 @@ func (siw *ServerInterfaceWrapper) ListCandidates(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListCandidates(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PlanCandidates operation middleware
+func (siw *ServerInterfaceWrapper) PlanCandidates(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PlanCandidates(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1978,6 +2004,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/policies/{scope}", wrapper.PutPolicy)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/policies/{scope}/effective", wrapper.GetEffectivePolicy)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/candidates", wrapper.ListCandidates)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/candidates/plan", wrapper.PlanCandidates)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/merges", wrapper.ListMerges)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/merges", wrapper.PlanMerge)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/merges/{id}", wrapper.GetMerge)
@@ -2113,6 +2140,48 @@ type ListCandidatesdefaultJSONResponse struct {
 }
 
 func (response ListCandidatesdefaultJSONResponse) VisitListCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanCandidatesRequestObject struct {
+	Body *PlanCandidatesJSONRequestBody
+}
+
+type PlanCandidatesResponseObject interface {
+	VisitPlanCandidatesResponse(w http.ResponseWriter) error
+}
+
+type PlanCandidates201JSONResponse struct {
+	BytesToRewrite int64      `json:"bytes_to_rewrite"`
+	Items          []MergeJob `json:"items"`
+}
+
+func (response PlanCandidates201JSONResponse) VisitPlanCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlanCandidatesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PlanCandidatesdefaultJSONResponse) VisitPlanCandidatesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2957,6 +3026,9 @@ type StrictServerInterface interface {
 	// ListCandidates The partitions most worth merging, by score, from the newest snapshot
 	// (GET /candidates)
 	ListCandidates(ctx context.Context, request ListCandidatesRequestObject) (ListCandidatesResponseObject, error)
+	// PlanCandidates Plan merges of the best candidates, within the run budget
+	// (POST /candidates/plan)
+	PlanCandidates(ctx context.Context, request PlanCandidatesRequestObject) (PlanCandidatesResponseObject, error)
 	// ListDatabases Per-database sums of a snapshot
 	// (GET /databases)
 	ListDatabases(ctx context.Context, request ListDatabasesRequestObject) (ListDatabasesResponseObject, error)
@@ -3130,6 +3202,37 @@ func (sh *strictHandler) ListCandidates(w http.ResponseWriter, r *http.Request, 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListCandidatesResponseObject); ok {
 		if err := validResponse.VisitListCandidatesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PlanCandidates operation middleware
+func (sh *strictHandler) PlanCandidates(w http.ResponseWriter, r *http.Request) {
+	var request PlanCandidatesRequestObject
+
+	var body PlanCandidatesJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PlanCandidates(ctx, request.(PlanCandidatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PlanCandidates")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PlanCandidatesResponseObject); ok {
+		if err := validResponse.VisitPlanCandidatesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -3700,91 +3803,94 @@ func (sh *strictHandler) GetTrend(w http.ResponseWriter, r *http.Request, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D3bctvGkr/Shd2qI61hXmTnbEUuP9iJ4+NzctFaOpWHKEccAk1ibGAGnhlQZlyq2n/Yh/2UvGf/ZL9k",
-	"a3pwJUASkCgfO5sXmyLm0tP37ukGP3iBTFIpUBjtnX7wUqZYggYV/fU1M2zONNrPXHinXspM5PmeYAl6",
-	"p15YPPY9he8yrjD0To3K0Pd0EGHC7LyEvf8WxdJE3unJF3/2PbNO7VxtFBdL7+bG977lCTd2aIg6UDw1",
-	"XNq9ztgSQfNf0IcvJjBfQ4gLlsVm5PkOmHcZqnUFTUzLbGzNkyzxTqeTycT3Ei7yP0souDC4REVg/LBY",
-	"aDTlUTdWl+5pY/livUn3eiJev1BKOlQ2z2afQcqU4fYLDdeR1Agx14aLJSwYjzHcdk50a9YhyXefSxkj",
-	"E253FaJqb3wulYGQKwzsF09gZh/PatiFhVSQoFE80D7MmH1qv5rZ3WfbYJK0Wx0kFBYzP3lMB55PQHg/",
-	"dxH/rECChawN7zOxBm1hfotrmGcGZhXWtkJjJzSA+VeFC+/U+5dxxexj91SP7b5/w3UOjIm+Q7XEV19v",
-	"YXke7mT2hVQJM44R/vzY28tzdsPzgImPtV+1VxPNFxGCFizVkTRgJChk4RMwEYLAa9QGdBYEiCGGoAMm",
-	"4DpCATLhxmznUzvwiuC/C7wyxW5wUxnzYA3ajjiFf4OjZSznLD72gUGhmHyQqvxjZNg8xhLaJp5pmb56",
-	"7Ivpoy5WPkemgqgN7VdM40MuNArNDV8h6GzupoFcOCSzBC2oJW+DTjHYili3zzAle2EPv4XJCDF3UuI3",
-	"drJOpdBI2o70nv0QSGFQkGCzNI15wOzxxm+0xcyHniLqVqNdNrUDkDYc0RHz4Xa1Z1nIzQth1JqMmpIp",
-	"KsMdbCxwsz9snsK3jxzY7Semwb4hM/jQ8MRirTU2RMN43LkMDzulYJPzfc8wtXTGqE3K/Bs5f4OB1XPv",
-	"Hy7lw2JYJFk8qh2/9vghT9JcyRL9T70lN1E2HwUyGdPE6J37n7b5iomQ24O2UThfG/ehx0nCmg/RwseC",
-	"x70XKobs5pVv3Kgb33Oa6yohMvUmXimCnfAqDLOAz2O8GgK5DqTCvXaIBtnRCYvjQeubQrbbvFKJ9E91",
-	"d62Q+Oq0BS2a+/s5qdsnL0718yY/3vil2/gt16bNPNxg0vywCy3FWueGGe1V3M+UYmuHXGdm+qBqAyGV",
-	"hXKg7DqL2/9OkjCEpE4zd3CgfSBkiFcRsvRqyPaV49Rzwi2ZfTD7uhnKWoamnMrMcWk+RWTJvMbw+jYk",
-	"J7yWCzSQUklAwfNNSaiD2U2HNsq6OOrFYmG97xWekQfT5ikUFrqwy7H3PXwfxFmIDflpMcmmjHBxi0kJ",
-	"e+/OdZWiunoj5z3J2ZynMtF3HhdXbNnN9YkM9ypQcty/swMtzeX11VLJLL2yEeRg1h00S2Yq2FBte5Hr",
-	"7PvAvXrZ/k32ur0DUDpxTfYMclpsRrRovVkuVizmoQ9CmquFzEToQyDFIuaB8SETbMV4bNnbjeBJGmOC",
-	"wmDogz2nEiweddnlBLXu5o4NCSfwqvFdEvhN6UkUUWom3gp5LZxCeJdRoC+VjVzZSllxN/je5P89WP7C",
-	"0+Lz/BeenljlgO8yFAFaglo9EOQfEv4ew47I1/f+wrWRS8WSNi6/4TFCIDNhNEgBDBZ2FYjl8sSGXzFh",
-	"+uQxzLPgLRp9mn+ACXANpHggEyGqSzGFv/HnfvGcw9H0f//zv05Oju1Ay3YaFkomcPKPoy8f8GPIUhv8",
-	"nfzjaDqxf5IU+8BEeCnyJU4e2amP4SV/br+HRCocXYrShPZWEa/c8JPHJPi1vzYlhcT6r077bHj/kNhn",
-	"8EbOT4EbDWnMBBxVKt0HUgHaMWaamRw5FnATIVeXQmYmzYwPGPMln/OYmzVccxPZCFjTElb10IzraO0D",
-	"OT0+oDY8YQaP/UuRKrlUqB2iIEX1sArjFOosNhqOtMG0iPbeyMyyuY2lr1nqXwqCynfopkWUvNYwx4VU",
-	"bmu2MKh8INGiAOrY4XxDMJlhsVx26p9AITMYXg2JY4o583Xnkjsdeyx0R4fLL7iOBoLSO26yLFDbtpL5",
-	"gkpbXLirUIq+Ct9NMNKweIjnN2QLN6H/FjcdWi7nvS67VA1qedOGqaF8ok0eJO61zuc0cnfEst/ClRrh",
-	"9qat8hXqqcrMWFUfSBEwQ87cteIGO7V37Ti1FSz3CbQBxbsMM/qgMiHsHN8rU2jW06QMr92MiQBj91lJ",
-	"++FqzoK3nXuWqdJDxFVV3vUQgZXvDeLVXUFYsVSX4d4Aup3aWS2HeG4HS2OU2q5poH6M1qTwK3sQyCwO",
-	"recDc5fud+nTu+VFSFeQibgig3hP+ZSo7rDsmlJ5Nje+F0uX8ut269n7IfRKMORMDJrBBw2/fXB9u2ST",
-	"jMNbzPp043KdYtAWg7/wVV0GLJJ9eDt9upqO3548XZ08AUxSs6ZrJiYgE+VYDKFM2rdDqltnvQjMGmuW",
-	"sjAsBVBqmxqfNZm0xuHbMgZt6e3KtVWy16kWYyZe2wDEmQUWhoQ9Fp/VtOOCxRo3Xca6VtvM8SdcFH9P",
-	"/QOE5M380+Zdb/3iQ8PR26crxxzHT4DFcfOuFIXjmFE97KiB/3jy5Z/9Tm2TxxnTCV0It4PynKMGoWIf",
-	"v3VSrEz9NPFACAONxnCxpLiFuRuuJ8DmGoWNYDAONXARoeLGhW/WxlzzEJUbO2pFBveaUWqe4GUs55Ay",
-	"Y0N5DXKFnRdwB05C7bpF7JuQ2rNGlZzaOK+EMCONIHzA0XIE/34Sef7HSWHthlkXl6dtj71Homv32r3y",
-	"V7uXyNJwcEhazOkMSXsFD3fOip3tDiR72lYsC0P6DDbsSmMgRei8XKcJSA/miauRdyqyON68H32RpylC",
-	"yKdDjAtT2btdtnyIp1Bp5yFBbm3WkGA6RRXkV8rN007ASJhOJqN+B1R58LbFEmlIrUIlvPVc0d0qDEFB",
-	"PmPI8WnslUtXtgsjVIYgRYCAK1S1EiOImIY5ogBKytYcqnrRUN2ObdK0g15NYJrn3zhb27Mqy5iIDhVZ",
-	"u8zleeCyOlvzXZsFF/QA/v76FSXzZGYgUBiiMJzFerQr2TXooj9X/HXh7MEm/7TcWE1z7UwNFOPuMx9k",
-	"SVqlgyKFOpJxuBe2i2pkIQv757hRmwzOXf7F8VABdYMROijcgLWG0hKWbex7iJwNiUHXZdJtcy/7My4V",
-	"mWppruHJra501nlRFdEU3ulkAv/z33A0GT3+4rdfF/AAJqOTL377NXKfJr/9Gsg4FKg1fTGd/ParPj6F",
-	"BTwFNT5SD6aTyTGFkipPrIPCRK4w9CGCp2CDr/GR/RcewBS+48/daOtDf88S/F6GSINgoRBD/1KU2z2F",
-	"hIujqQ9siTCGo8cWztwxPD72wY6Yjo+m8MCl8sdTeMmfd6fq8zVrWqBmebu/pUAxP0tPiY86V6L4U7P+",
-	"y3SDuWJxhh1Perlhjvi398KKqs0aV+ZX+4e/xG9E+o1ETyOo7eTxLElYVxFaUWzZW+Tvoul2qCYqCzyE",
-	"bqKFPqdccg3gTyuPfDW4UOePbPH/m9yvvBbY7TvWkqbdeZ5d+bdmilY/gcmebOznXz7WnX5STGhXIMzi",
-	"LZ0Ve5LLXVnlOm02N7lDDdqWBPRhUs4tXbQvC33RcOI3UiOxDN5WQtVkvuf2IZWjQKYtk8myvgJoou7J",
-	"cbW01patviGHkMah9fmYABNxDUyh+7bnTvX015atqKXCnolQHBalJzyxktVrm03jtnm6LjD8Bqo7yVR6",
-	"Eh0k0vdo8Qalxj5NI3g7o/ZHye6dSnYr/jlE3W7O5h9bNyoUYVvmdjqDA/1vu8OZ5MJ0l5v2uivdXgZf",
-	"W77tLQ/IDd1nvfynLWODIqChErk1Dmq6H/uF5bZl7Td0J7iQHR2nNmaHBRehq21c8PeFCc5tIhdA/uc1",
-	"UxjJTKMewYW1ys/OXoFGtUINJsJLYY+l4aiInfVxUVFZzixKO0EbZrg2PKCpa7B+yehSXIoXlBcnAQZr",
-	"+OGv5z98D+4YrvKTwSyQIc5c5SXM8kri2QiesxCoF+9SVH3SNGwuQ44almjg8WRCG/0YoXCg2BMoSsDP",
-	"WGaikZFvUegZ1UXzZaYw9PN0fZJZsMUSAoudo7Mfzi/8S3H29wsfvn7x7YuLF8cgEEMNs2eZiaTiv5Cr",
-	"eQrPkSlUcJlNJo8CjYFCQ5/zU3AN14obYyGSDpcsC7mBWC7doS2gBNefNBVoPCkT5w5aGmDpwTXIFAUc",
-	"0SohJvKYtpi9fHEBY3u+GWi21qAloeG8IoRFHad8HAtBiqrj9NThKWAClnyFAuZrmOU8PKMeTtpsRysq",
-	"NwRY3pBKCbeYByicas3bHJ+lLIjw4cloQiqRG6sSc/58dvbK870VKp1nIUcTN8welqXcO/UejSajRyRN",
-	"JiKpHBMO7ae8Vc8qRSLIq9A79b7l2lAjnpPAsq3+p25FXg0Zu4b4G3/vwLxl/ebnjfbLk8lkUPPlXRI/",
-	"tV7Dj5ma7mgGhZQtqTTe8TYKY9lt5Foyqbl921lK5JWtpr6ni9QdefKVuMhFJaYuiNN+0SW94EpTmwBb",
-	"aqooDRMuvJ/tciQaW3nlJRor0d5B6Vihc28cW37ug2iHDxOhMDkoVCR/d0T/GKGJUDXVoCaVBwzmTseR",
-	"PtqC46BoWdU1TDeBf83EW92sytRlG3auYMpG+IgZiNgKc0NFjfGJXOGlmLvKzlAGmWtfcZ0BcBTKQI+t",
-	"58jFcpSEx2BPn9kBRakOV5eiMk8j+Kq4X7CWrw6H3RSsI0UKFlkQufzLn3Te/H4p8tuHEZzFjK5iSLm6",
-	"VXKYI0w0xqu8syBha1C4sKZSyyRv3Wjrra8qRN5Sef0zVVLVudzSSD0d3jbTVxjxYV7K+mGUS40TE6kN",
-	"XEtlIsiZyLfWMG87Kau9Nji1Jg4UtOhcHhqh91Yj9XUtwBpG6/x1Encmdp8GYLqk6CBMCb3Fk7X0d6fJ",
-	"GaqHBepAZ0lRiNfGtqb7A4fsHPO7MP2dG9JCc+dbHvL76H5YqrdXWMeha8VasnLAmyO61ypLaYcs9Hty",
-	"e8omlE/F6Sl74TQcFb57ZzPa8d0FxPJybcOt/k+pjHwvlbrDGtuFnGHiQqcYmE3T7JrqFAZS5WaNmvyY",
-	"jdxKAC4FFxTxIczyFpzZCL6XJiInImJiSS2Rhsd5A97chgsqE132z5rS78rUD1VVP5fh+mAKrV6tfdPk",
-	"AKMyvGkx9fRgW1dM2+3V5cgjBFFYWHRVHkCnEtlympE6JRVigzvriFCLpt2snqrotGnuj/EHHt7scqcL",
-	"Cg4zaPUXQN2rVdtHiTdyfnecv0RTF5MmSX0oipe29632oMHYFfmQOu0U8WeQVwkRCNrItGxttaAIfG+o",
-	"D/aJtbDXLC28bjtqmQnX0uzK4kYtWf2KNv/8ae06fEk5OXxCrnnuzgQORcAK4fbBlW9ZySsoU7JIH4Ir",
-	"GcfUo7iV5K8pwNCO3x5PvvSdDrY7CaeUfZe2YcXlWK1DjrR1CJqLAAkhucpQxC524yyFa6YhzezUNk+8",
-	"zuH7zLnCdYM+tCc5jDZ4jdpYqbM4lYovuWBFBpb0cSFlA7nBtVN0M8J/WE7Thc0dwWs0mRLa8gRkIra6",
-	"p2aPSwaVCq4jG/wyyy6oaEAeozurwXWbizs4IRP3wgQnH40J8kMehv6ZqLTAfiI370W2hjRndYN9u+hx",
-	"v8Ofv1mvT2hQvXSzx+jmyyf7LE/vufwUY5levd7bYugqiqiofoDUhkzrqQ0WKJkL/HUkY9wXT1OOi++J",
-	"qM+KQQcNBfNj7w0CN9+1M/jWtpq3M01VwuMPyFhZ/VFMdBlEumMiIxDmGUQf3FszD5XNOneLO+VSELC8",
-	"lKsuvKB2ooL2Jb2b5B9/oD62G0eXGF0pepMTvqbvy9auoWpIptglgI/bBs1tFN4dUW4hF9C6F5lWvZ7d",
-	"OPG9NOsQgrPMHODc9xDl5pzdJ8Cd3MuuHeVYddY/gGdNnSLkgWAas2AQObtYfIyFPtkV2bZf8HUgfj8c",
-	"GVp6cYuLi1rGqwNSpPZeYIoi6QTu4qbINxwRqjd6ko+304hqDnaaoHMacQ853VqL1OfmcZQdTzudDcLt",
-	"gbKRtNbWRKSj4vY8ZB6oMFdS0IpVmtEIjekXgZwbpohBvHsMIlyPyM4AwoJ8COvOlCmQlMdjNZte9dJt",
-	"or0UpL1puxxXw8O1j3EVtQvRh8HwSzSuMoYqW8p0Xa3LcCdmO5JxXfmyzxrJHyNV1s6QaYeyPejHVf47",
-	"GvR91fu1ldvzIZ/ivWsBWxcpqIS80ABFGPcEZsXHmVWPIovjItPr6hFUrqeLEq4D6P4fy8o/UwK196a2",
-	"qkXeatQvaoXGt0tpbLyJ4T0LTOl15PfU/kGvafvnULp2LXtV+nFH0ei1bbnb/gTH7zQDU7VZ7nSIHGMe",
-	"wA+mdZqy4NPvqGDow4LHBq3BpnsftuSCGdeYtFVWxh8KrrwZf6Cvdlrxi+r18gOEp/y1oR5Eczv0YfuP",
-	"oCrrva/dhivvm7srXX8QWJaAVSVkQynXN7VLx7pDfvde6flH0vj3mTSus3i9DOR2ykth/lqWrZqKGnNa",
-	"nL3xHk/riM8IqpnvbqHsNHt0WYD7BObSREUJevlKibIz4dDW/mBFWW1llcfQqeTC5EWvNhSGo+Inwh5N",
-	"ju/nR9juVUkTpTv4mLqatA+uIftQmfBvKCgubz3KnhW/zRo2zij5qIuT7cLUROKYM1Oxd+qNWcrHqykp",
-	"gXzGh/pPbzldVks8Nb7Ir/pq35R5r9p3rrb65ueb/wsAAP//",
+	"7D3bctvGkr/Shd2qI61hkpLtbEUuP9iJ4+NzctFaOpWHKEccAk1iLGAGnhlQZlyq2n/Yh/2UvGf/ZL9k",
+	"a3pwJUASkCjHzubFpoi59PS9e7rBD14gk1QKFEZ7Jx+8lCmWoEFFf33NDJsxjfYzF96JlzITeb4nWILe",
+	"iRcWj31P4buMKwy9E6My9D0dRJgwOy9h779FsTCRd3L85AvfM6vUztVGcbHwbm5871uecGOHhqgDxVPD",
+	"pd3rlC0QNP8FfXgygdkKQpyzLDYjz3fAvMtQrSpoYlpmbWueZIl3cjSZTHwv4SL/s4SCC4MLVATGD/O5",
+	"RlMedW116Z42li/Wm3SvJ+LVS6WkQ2XzbPYZpEwZbr/QcB1JjRBzbbhYwJzxGMNN50S3Zh2SfPeZlDEy",
+	"4XZXIar2xmdSGQi5wsB+8RSm9vG0hl2YSwUJGsUD7cOU2af2q6ndfboJJkm71UFCYTHzk8d04PkEhPdz",
+	"F/FPCyRYyNrwPhcr0BbmK1zBLDMwrbC2ERo7oQHMvyqceyfev4wrZh+7p3ps9/07rnJgTPQdqgW+/noD",
+	"y/NwK7PPpUqYcYzwxWNvJ8/ZDc8CJj7WftVeTTSfRwhasFRH0oCRoJCFT8FECAKvURvQWRAghhiCDpiA",
+	"6wgFyIQbs5lP7cBLgv8u8MoUu8FNZcyDFWg74gT+DQ4WsZyx+NAHBoVi8kGq8o+RYbMYS2ibeKZl+uqx",
+	"J0ePulj5DJkKoja0XzGND7nQKDQ3fImgs5mbBnLukMwStKCWvA06xWAjYt0+w5TsuT38BiYjxNxJid/Y",
+	"yTqVQiNpO9J79kMghUFBgs3SNOYBs8cbv9UWMx96iqhbjXZZ1w5A2nBER8yH29WeZyE3L4VRKzJqSqao",
+	"DHewscDN/rB+Ct8+cmC3n5gG+4bM4EPDE4u11tgQDeNx5zI87JSCdc73PcPUwhmjNinzb+TsLQZWz71/",
+	"uJAPi2GRZPGodvza44c8SXMlS/Q/8RbcRNlsFMhkTBOjd+5/2uYrJkJuD9pG4Wxl3IceJwlrPkQLH3Me",
+	"916oGLKdV75xo258z2muy4TI1Jt4pQh2wqswzAI+i/FyCOQ6kAp32iEaZEcnLI4HrW8K2W7zSiXSP9Xd",
+	"tULiq9MWtGju7+ekbp+8ONXP6/x445du47dcmzbzcINJ88M2tBRrnRlmtFdxP1OKrRxynZnpg6o1hFQW",
+	"yoGy7Sxu/ztJwhCSOs3cwYH2gZAhXkbI0ssh21eOU88Jt2T2wezrZihrGZpyKjPHpfkUkSWzGsPr25Cc",
+	"8Fou0EBKJQEFzzcloQ5mNx3aKOviqJfzufW+l3hKHkybp1BY6MIux9738H0QZyE25KfFJOsywsUtJiXs",
+	"vTvXZYrq8q2c9SRnc57KRN95XFyyRTfXJzLcqUDJcf/ODrQ0l9eXCyWz9NJGkINZd9AsmalgTbXtRK6z",
+	"7wP36mX719nr9g5A6cQ12TPIabEe0aL1ZrlYspiHPghpLucyE6EPgRTzmAfGh0ywJeOxZW83gidpjAkK",
+	"g6EP9pxKsHjUZZcT1LqbO9YknMCrxndJ4DelJ1FEqZm4EvJaOIXwLqNAXyobubKlsuJu8L3J/3uw+IWn",
+	"xefZLzw9tsoB32UoArQEtXogyD8k/D2GHZGv7/2VayMXiiVtXH7DY4RAZsJokAIYzO0qEMvFsQ2/YsL0",
+	"8WOYZcEVGn2Sf4AJcA2keCATIaoLcQR/5y/84jmHg6P//c//Oj4+tAMt22mYK5nA8T8PvnzADyFLbfB3",
+	"/M+Do4n9k6TYBybCC5EvcfzITn0Mr/gL+z0kUuHoQpQmtLeKeO2GHz8mwa/9tS4pJNZ/c9pnzfuHxD6D",
+	"t3J2AtxoSGMm4KBS6T6QCtCOMdPM5MixgJsIuboQMjNpZnzAmC/4jMfcrOCam8hGwJqWsKqHZlxHKx/I",
+	"6fEBteEJM3joX4hUyYVC7RAFKaqHVRinUGex0XCgDaZFtPdWZpbNbSx9zVL/QhBUvkM3LaLktYYZzqVy",
+	"W7O5QeUDiRYFUIcO52uCyQyL5aJT/wQKmcHwckgcU8yZrTqX3OrYY6E7Olx+wXU0EJTecZNlgdq2lcwX",
+	"VNrgwl2GUvRV+G6CkYbFQzy/IVu4Cf23uOnQcjnvddmlalDLmzZMDeUTbfIgcad1PqOR2yOW3Rau1Ai3",
+	"N22Vr1BPVWbGqvpAioAZcuauFTfYqb1rx6mtYLlPoA0o3mWY0QeVCWHn+F6ZQrOeJmV47WZMBBi7z0ra",
+	"D5czFlx17lmmSvcRV1V5130EVr43iFe3BWHFUl2Gew3odmpnuRjiue0tjVFqu6aB+jFakcKv7EEgszi0",
+	"ng/MXLrfpU/vlhchXUEm4pIM4j3lU6K6w7JtSuXZ3PheLF3Kr9utZ++H0CvBkDMxaAYfNPz2wfXtkk0y",
+	"Dm8x69ONy3WKQVsM/sqXdRmwSPbh6ujZ8mh8dfxsefwUMEnNiq6ZmIBMlGMxhDJp3w6pbp31IjBrrFnK",
+	"wrAUQKltanzWZNIah2/KGLSltyvXVslep1qMmXhjAxBnFlgYEvZYfFrTjnMWa1x3GetabT3Hn3BR/H3k",
+	"7yEkb+af1u966xcfGg6uni0dcxw+BRbHzbtSFI5jRvWwowb+48mXX/id2iaPM44mdCHcDspzjhqEil38",
+	"1kmxMvXTxAMhDDQaw8WC4hbmbrieAptpFDaCwTjUwEWEihsXvlkbc81DVG7sqBUZ3GtGqXmCV7GcQcqM",
+	"DeU1yCV2XsDtOQm17Raxb0JqxxpVcmrtvBLCjDSC8AFHixH8+3Hk+R8nhbUdZl1cnrY99h6Jru1r98pf",
+	"bV8iS8PBIWkxpzMk7RU83Dkrdro9kOxpW7EsDOkz2LBLjYEUofNynSYgPZgnrkbeicjieP1+9GWepggh",
+	"nw4xzk1l77bZ8iGeQqWdhwS5tVlDgukUVZBfKTdPOwEj4WgyGfU7oMqDtw2WSENqFSrhreeK7lZhCAry",
+	"GUOOT2MvXbqyXRihMgQpAgRcoqqVGEHENMwQBVBStuZQ1YuG6nZsnaYd9GoC0zz/2tnanlVZxkR0qMja",
+	"ZS7PApfV2ZjvWi+4oAfwjzevKZknMwOBwhCF4SzWo23JrkEX/bnirwtnDzb53XJjNc21NTVQjLvPfJAl",
+	"aZUOihTqSMbhTtjOq5GFLOye40atMzh3+RfHQwXUDUbooHAD1hpKS1g2se8+cjYkBl2XSbfNvezOuFRk",
+	"qqW5hie3utJZZ0VVRFN4jyYT+J//hoPJ6PGT336dwwOYjI6f/PZr5D5Nfvs1kHEoUGv64mjy26/68ATm",
+	"8AzU+EA9OJpMDimUVHliHRQmcomhDxE8Axt8jQ/sv/AAjuA7/sKNtj709yzB72WINAjmCjH0L0S53TNI",
+	"uDg48oEtEMZw8NjCmTuGh4c+2BFH44MjeOBS+eMjeMVfdKfq8zVrWqBmebu/pUAxP0tPiY86V6L4U7P+",
+	"y3SDuWRxhh1Perlhjvi398KKqs0aV+ZX+/u/xG9E+o1ETyOo7eTxLElYVxFaUWzZW+Tvoum2qCYqC9yH",
+	"bqKFPqdccg3gTyuPfDm4UOfPbPH/m9yvvBbY7TvWkqbdeZ5t+bdmilY/hcmObOznXz7WnX5STGhXIMzi",
+	"DZ0VO5LLXVnlOm3WN7lDDdqGBPR+Us4tXbQrC33ecOLXUiOxDK4qoWoy3wv7kMpRINOWyWRZXwE0Uffk",
+	"uFpaa8NW35BDSOPQ+nxMgIm4BqbQfdtzp3r6a8NW1FJhz0QoDovSE55Yyeq1zbpxWz9dFxh+A9WdZCo9",
+	"iQ4S6Xu0eINSY5+mEbydUfuzZPdOJbsV/+yjbjdn84+tGxWKsC1zW53Bgf633eFUcmG6y0173ZVuLoOv",
+	"Ld/2lgfkhu6zXv7TlrFBEdBQidwYBzXdj93Cctuy9hu6E5zLjo5TG7PDnIvQ1TbO+fvCBOc2kQsg//Oa",
+	"KYxkplGP4Nxa5eenr0GjWqIGE+GFsMfScFDEzvqwqKgsZxalnaANM1wbHtDUFVi/ZHQhLsRLyouTAIM1",
+	"/PC3sx++B3cMV/nJYBrIEKeu8hKmeSXxdAQvWAjUi3chqj5pGjaTIUcNCzTweDKhjX6MUDhQ7AkUJeCn",
+	"LDPRyMgrFHpKddF8kSkM/Txdn2QWbLGAwGLn4PSHs3P/Qpz+49yHr19++/L85SEIxFDD9HlmIqn4L+Rq",
+	"nsALZAoVXGSTyaNAY6DQ0Of8FFzDteLGWIikwyXLQm4glgt3aAsowfUXTQUaT8vEuYOWBlh6cA0yRQEH",
+	"tEqIiTykLaavXp7D2J5vCpqtNGhJaDirCGFRxykfx0KQouo4PXF4CpiABV+igNkKpjkPT6mHkzbb0orK",
+	"DQGWN6RSwi3mAQqnWvM2x+cpCyJ8eDyakErkxqrEnD+fn772fG+JSudZyNHEDbOHZSn3TrxHo8noEUmT",
+	"iUgqx4RD+ylv1bNKkQjyOvROvG+5NtSI5ySwbKv/qVuRV0PGriH+xt85MG9Zv/l5rf3yeDIZ1Hx5l8RP",
+	"rdfwY6amO5pBIWULKo13vI3CWHYbuZZMam7fdJYSeWWrqe/pInVHnnwlLnJeiakL4rRfdEnPudLUJsAW",
+	"mipKw4QL72e7HInGRl55hcZKtLdXOlbo3BnHlp/7INrhw0QoTA4KFcnfHdE/RmgiVE01qEnlAYOZ03Gk",
+	"jzbgOChaVnUN003g3zBxpZtVmbpsw84VTNkIHzEDEVtibqioMT6RS7wQM1fZGcogc+0rrjMADkIZ6LH1",
+	"HLlYjJLwEOzpMzugKNXh6kJU5mkEXxX3C9by1eGwm4J1pEjBIgsil3/5i86b3y9EfvswgtOY0VUMKVe3",
+	"Sg5zhInGeJl3FiRsBQrn1lRqmeStG2299VWFyFsqr99TJVWdyy2N1NPhbTN9hREfZqWs70e51DgxkdrA",
+	"tVQmgpyJfGsN87aTstprjVNr4kBBi27Jw7hojEil7pCKc3aV8141pdzX9bXE1veyVrtsuqECCeJImEt1",
+	"IYi3od5+kwnDY1rW9baQAFFRveXTwLkd7r0NF8Lx9F80tOq1rDtIO7pETYxzA3mpve/WXHK8dn1KdngH",
+	"U1v5aDC1cvWSL2S4GsSXA4or4+732lRgWNgDKTSV7h0UL2B5MjkcuTTegJfXdPBv820ONy15PLqDPBYt",
+	"MJdFj0S/sGaYGJd9Hv2k2G9D1dea5cxELHZ3kba85qSktCykMYKaCrHeNXfxgcoEzLJwgRvFuJFB2+hr",
+	"fl3LkwxT2flbYe6ss/v08dNdYwcZSuit2rEO+x7ogOphgTrQWVLU07aVpqZrQIfsHPPbMP2dG9JCc+fL",
+	"WvKykn5YqndJWf+/a8XancOAF8B0r1VWxA9Z6I8UvWzWMb9T7FJaVw0HRQje2VN6eHcBsbxc23BjGFMq",
+	"I3+D+2AXcv4lFzrFwKx72K43VmEgVe6dUq8u08AqAC4EF5S4QZjmGnk6gu+l1ZQLCCImFtTZXPgU1gXh",
+	"GrZY/O/KDO7tjP3WKrla08U92Nt+TLvTnLnsTtEcvSfbVtCM1KlzAKWieII6re1m9Yxjp01zf4w/8PBm",
+	"W1RcUHCYQau/x+1erdouSryVs7vj/BWaupg0SepDUYO4uf28Bw3GrlZvc4TwHPJiPwJBG5mWHeoWFIHv",
+	"DbWzP7UW9pqlRfBsRy0y4d5M4KpbRy1Z/Yo2//xp7Rr1izgqwBhyzXN3JnAoAlYFPq4K00peQZmSRfoQ",
+	"XMk4plbjjSR/Q3kC7fjt8eRL3+lgu5NwStl32VdW3HHXGl1JW4eguQiQEJKrDEXsYjfOUrhmGtLMTm3z",
+	"xJscvs+cK1xT90N7kv1ogzeojZU6i1Op+IILVlykkD4upGwgN2RbsgP/YTlNFzZ3BG/QZEpoyxOQidjq",
+	"npo9LhlUKriOeIzALLugogF5QOSsBtdtLu7ghEzcCxMcfzQmyA+5H/pnotICu4ncvN7cGNKc1g327aLH",
+	"3Q5//oLMPqFB9e7cHqOb75Dtszy9rvZTjGV6vbJhUwxdRREV1feQoZRpPUPJAiVzgb+OZIy74mlK6/Ed",
+	"EfVpMWivoWB+7J1B4PorswZnqqp5W/NUJTz+gMSz1R/FRHcRQFfFZATC/CLAz5Oo+0pKn7nFnXIpCFje",
+	"rVf31lA7UUH7kt5N8o8/UDvqjaNLjC5n2OSEr+n7skNzqBqSKXYJ4OO2QXMbhXdHlFvIBbTufcRVy3Y3",
+	"TnwvzTqE4DQzezj3PUS5OWf3CXAn97JrR1VlnfX34FlTwxd5IJjGLBhEzi4WH2OhT7ZFtu339O2J3/dH",
+	"hpZe3ODiopbxco8Uqb3em6JIOoG7LinyDQeE6rVXCxxuphGVDm01QWc04h5yurVOx8/N4ygbF7c6G4Tb",
+	"PWUjaa2NiUhHxc15yDxQYa4yqBWrNKMRGtMvAjkzTBGDePcYRLhWr60BhAV5H9adKVMgKY/Haja9aold",
+	"R3spSDvTdjmuhodrH+Mqahui94PhV2hcgRsVqJXpulqz8FbMdiTjuvJlnzWSP0aqrJ0h0w5lO9CPy/zn",
+	"cOj7qoVzI7fnQz7Fe9cCti5SUCdIoQGKMO4pTIuPU6seRRbHRabXlRWpXE8XlZh70P0/lgW8pgRq501t",
+	"1VKw0aif1/oFbpfSWHuhynsWmNLryO+p/b1e0/bPoXTtWrac9eOOol9z03K3/SWdP2gGpuqW3uoQOcbc",
+	"gx9M6zRlwaefQ8LQhzmPDVqDTfc+bMEFM66/cKOsjD8UXHkz/kBfbbXi59WvRAwQnvJHw3oQze3Qh+0/",
+	"gqqst7B3G668/fWudP1BYFnJWVWCDqVc39QuHesO+d17peefSeM/ZtK4zuL1MpDbKS+F+duVNmoq6q9r",
+	"cfba63itIz4lqKa+u4Wy0+zRZQHuU5hJExWdJOWbYcoGo31b+70VZbWVVR5Dp5ILk5fe2lC4KjR95ApN",
+	"9/9biveqpInSHXxMzYnaB/dehX1lwr+hoLi89Shbz/w2a9g4o+SjLk62C1MvmGPOTMXeiTdmKR8vj0gJ",
+	"5DM+1H9Bz+myWuKp8UV+1Vf7psx71b5zLRI3P9/8XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

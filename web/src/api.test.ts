@@ -227,6 +227,15 @@ describe('merge, policy and audit calls', () => {
     expect(seen[15]!.headers).toEqual({ Accept: 'application/json' });
   });
 
+  it('plans the top candidates with an optional limit', async () => {
+    const { c, seen } = recorder();
+    await c.planCandidates(25);
+    await c.planCandidates();
+    expect(seen.map((s) => s.line)).toEqual(['POST /api/v1/candidates/plan', 'POST /api/v1/candidates/plan']);
+    expect(seen[0]!.body).toEqual({ limit: 25 });
+    expect(seen[1]!.body).toEqual({});
+  });
+
   it('encodes scopes in the path', async () => {
     const { c, seen } = recorder();
     await c.putPolicy('a b', {});

@@ -793,6 +793,14 @@ export class ShoalClient {
     return this.request('GET', '/candidates', params, opts);
   }
 
+  /**
+   * Plans one job per table for the best candidates, until the bytes to
+   * rewrite reach the global max_bytes_per_run. The jobs stay planned.
+   */
+  planCandidates(limit?: number, opts?: RequestOptions): Promise<{ items: MergeJob[]; bytes_to_rewrite: number }> {
+    return this.request('POST', '/candidates/plan', undefined, opts, limit ? { limit } : {});
+  }
+
   listMerges(params: ListMergesParams = {}, opts?: RequestOptions): Promise<MergeJobList> {
     return this.request('GET', '/merges', params, opts);
   }

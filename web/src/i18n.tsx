@@ -286,6 +286,8 @@ export const en = {
   'candidates.sHint': 's = 1/(1 + bytes/1 GiB): cheaper merges first',
   'candidates.show': 'Show',
   'candidates.plan': 'Plan',
+  'candidates.planAll': 'Plan the top candidates',
+  'candidates.planAllHint': 'Plans one merge job per table for the candidates shown, best first, until the bytes to rewrite reach the policy\'s max_bytes_per_run. The jobs stay planned for review.',
   'candidates.empty': 'No candidates: no partition of the newest snapshot has files to merge.',
 
   'policies.title': 'Merge policies',
@@ -604,6 +606,8 @@ export const zh: Dictionary = {
   'candidates.sHint': 's = 1/(1 + bytes/1 GiB)：代价越小越优先',
   'candidates.show': '显示',
   'candidates.plan': '规划',
+  'candidates.planAll': '规划排名靠前的候选',
+  'candidates.planAllHint': '按评分从高到低，为所列候选的每张表规划一个合并任务，直到待重写字节数达到策略的 max_bytes_per_run。任务保持“已规划”状态，供审阅后运行。',
   'candidates.empty': '暂无候选：最新快照中没有需要合并的分区。',
 
   'policies.title': '合并策略',

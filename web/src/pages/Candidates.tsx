@@ -127,6 +127,7 @@ export function Candidates() {
     // planAction.run is stable.
     [planning],
   );
+  const planAll = useAction(() => api.planCandidates(limit));
   const limits = CANDIDATE_LIMITS.includes(limit) ? CANDIDATE_LIMITS : [...CANDIDATE_LIMITS, limit].sort((a, b) => a - b);
 
   return (
@@ -135,7 +136,7 @@ export function Candidates() {
         <h1>{t('candidates.title')}</h1>
         <p className="page-sub">{t('candidates.hint')}</p>
       </div>
-      <ErrorBanner error={planAction.error} />
+      <ErrorBanner error={planAction.error ?? planAll.error} />
       <section className="card">
         <header className="card-head">
           <h2>{t('candidates.ranked')}</h2>
@@ -158,7 +159,21 @@ export function Candidates() {
               ))}
             </select>
           </label>
+          <span className="spacer" />
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={planAll.busy || !list.data?.items.length}
+            onClick={async () => {
+              const out = await planAll.run();
+              if (out.ok) navigate(withQuery('/merges', new URLSearchParams(), { state: 'planned' }));
+            }}
+            data-testid="candidates-plan-all"
+          >
+            {t('candidates.planAll')}
+          </button>
         </div>
+        <p className="card-hint">{t('candidates.planAllHint')}</p>
         <ErrorBanner error={list.error} onRetry={list.reload} />
         <StatsTable
           testId="candidates-table"
