@@ -87,12 +87,33 @@ func (e *Engine) Plan(ctx context.Context, req PlanRequest) (*shoal.Plan, error)
 		}
 		plan.Partitions = append(plan.Partitions, pp)
 	}
+	plan.Format = planFormat(t.Format, plan.Partitions)
 	if len(plan.Partitions) == 0 {
 		plan.Eligible, plan.Reason = false, "the table has no partitions"
 	} else if !plan.Runnable() {
 		plan.Reason = "no partition can be merged; see each partition's reason"
 	}
 	return plan, nil
+}
+
+// planFormat is the format the partitions' files showed: the common one,
+// FormatMixed when they differ, or the catalog's when none was inspected.
+func planFormat(catalog shoal.Format, parts []shoal.PartitionPlan) shoal.Format {
+	var f shoal.Format
+	for _, pp := range parts {
+		if !pp.Eligible || pp.Format == "" || pp.Format == shoal.FormatUnknown {
+			continue
+		}
+		if f == "" {
+			f = pp.Format
+		} else if f != pp.Format {
+			return shoal.FormatMixed
+		}
+	}
+	if f == "" {
+		return catalog
+	}
+	return f
 }
 
 func (e *Engine) findTable(ctx context.Context, db, name string) (*shoal.Table, error) {
@@ -167,6 +188,7 @@ func (e *Engine) planPartition(ctx context.Context, t *shoal.Table, p shoal.Part
 	pp := shoal.PartitionPlan{Spec: p.Spec, Location: p.Location, Format: t.Format, HeaderLines: t.HeaderLines}
 	refuse := func(format string, args ...any) shoal.PartitionPlan {
 		pp.Eligible, pp.Reason = false, fmt.Sprintf(format, args...)
+		pp.FilesAfter = pp.FilesBefore // nothing changes
 		return pp
 	}
 	l, err := e.list(ctx, p.Location)
