@@ -67,16 +67,22 @@ test-web: web/node_modules/.package-lock.json ## Vitest unit tests of the dashbo
 test-e2e: ui ## End-to-end test in headless Chromium.
 	SKIP_WEB_BUILD=1 ./scripts/e2e.sh
 
+.PHONY: test-duckdb
+test-duckdb: ## DuckDB conformance of the Parquet merger and a quick merge benchmark (bench/duckdb, its own module, cgo).
+	cd bench/duckdb && CGO_ENABLED=1 $(GO) vet ./...
+	cd bench/duckdb && set -o pipefail && SHOAL_REQUIRE_REALDATA=$${SHOAL_REQUIRE_REALDATA-} CGO_ENABLED=1 $(GO) test -p 1 -count=1 -timeout 30m -v ./... 2>&1 | grep -v -E '^ *=== (RUN|PAUSE|CONT|NAME)'
+
 .PHONY: test
-test: vet test-go test-web test-e2e ## Run every test.
+test: vet test-go test-duckdb test-web test-e2e ## Run every test.
 
 .PHONY: soak
 soak: ## Fault injection with many random SIGKILL seeds (SHOAL_SOAK, default 50).
 	SHOAL_SOAK=$${SHOAL_SOAK-50} $(GO) test -count=1 -timeout 60m -run 'TestFault' -v ./merge/ | grep -E '^(---|ok|FAIL|PASS)'
 
 .PHONY: bench
-bench: ## Benchmarks: scan vs find, API latency on SQLite and PostgreSQL.
+bench: ## Benchmarks: scan vs find, API latency on SQLite and PostgreSQL, merges vs cat and DuckDB.
 	./scripts/bench.sh
+	./scripts/bench-merge.sh
 
 .PHONY: clean
 clean: ## Remove build output and the demo.
