@@ -44,35 +44,35 @@ type MergeInput struct {
 // Prop is one named property of a file that must be equal across the inputs
 // of a byte-level merge, such as an ORC file's compression block size.
 type Prop struct {
-	Name  string
-	Value string
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // FileMeta is what a format merger learns about a file from its footer or
 // header, without decoding rows.
 type FileMeta struct {
-	Format Format
+	Format Format `json:"format"`
 	// Rows is the number of rows, counted from row groups, stripes, blocks
 	// or lines (never from a file-level total that can be wrong).
-	Rows int64
+	Rows int64 `json:"rows"`
 	// Schema is a canonical rendering of the file's schema. Two files with
 	// the same Schema hold the same columns with the same types, names,
 	// nullability and field IDs.
-	Schema string
+	Schema string `json:"schema,omitempty"`
 	// Codec is the compression codec, lower case ("snappy", "zlib",
 	// "none", "gzip").
-	Codec string
+	Codec string `json:"codec"`
 	// Units is the number of row groups, stripes, blocks or compressed
 	// members; UnitBytes is their total size in the file. Auto mode
 	// compares UnitBytes/Units with the target.
-	Units     int
-	UnitBytes int64
+	Units     int   `json:"units"`
+	UnitBytes int64 `json:"unit_bytes"`
 	// Concat lists the properties that must be equal, besides Schema and
 	// Codec, for a byte-level merge of this file with others.
-	Concat []Prop
+	Concat []Prop `json:"concat,omitempty"`
 	// HeaderLines is the number of header lines skipped at the start of a
 	// text file (skip.header.line.count); Rows excludes them.
-	HeaderLines int
+	HeaderLines int `json:"header_lines,omitempty"`
 }
 
 // AvgUnit returns the mean size of the file's row groups, stripes or blocks.

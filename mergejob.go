@@ -51,8 +51,13 @@ type PlanFile struct {
 type MergeGroup struct {
 	Output string   `json:"output"`
 	Inputs []string `json:"inputs"`
-	Bytes  int64    `json:"bytes"`
-	Rows   int64    `json:"rows"`
+	// Metas are the inputs' metadata as planning read it, aligned with
+	// Inputs, without the schema (PartitionPlan.Schema holds the one schema
+	// every input has). A run merges with them once it has checked that the
+	// partition still lists as planned.
+	Metas []FileMeta `json:"metas,omitempty"`
+	Bytes int64      `json:"bytes"`
+	Rows  int64      `json:"rows"`
 	// Bucket is the Hive bucket number of the inputs, -1 for a table that
 	// is not bucketed.
 	Bucket int `json:"bucket"`
@@ -81,7 +86,9 @@ type PartitionPlan struct {
 	// concurrent-writer check compares the partition with it.
 	Listing []PlanFile `json:"listing,omitempty"`
 	// HeaderLines is the table's skip.header.line.count (text tables).
-	HeaderLines      int     `json:"header_lines,omitempty"`
+	HeaderLines int `json:"header_lines,omitempty"`
+	// Schema is the inputs' schema (FileMeta.Schema), the same for all.
+	Schema           string  `json:"schema,omitempty"`
 	Score            float64 `json:"score"`
 	EstimatedSeconds float64 `json:"estimated_seconds"`
 }

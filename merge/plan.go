@@ -255,6 +255,17 @@ func (e *Engine) planPartition(ctx context.Context, t *shoal.Table, p shoal.Part
 	if why != "" {
 		return refuse("%s", why)
 	}
+	for i := range groups {
+		g := &groups[i]
+		for _, in := range g.Inputs {
+			m := *metas[in]
+			if pp.Schema == "" || m.Units > 0 && metas[g.Inputs[0]].Units == 0 {
+				pp.Schema = m.Schema // prefer a file with data
+			}
+			m.Schema = ""
+			g.Metas = append(g.Metas, m)
+		}
+	}
 	removed := 0
 	for _, g := range groups {
 		removed += len(g.Inputs) - 1

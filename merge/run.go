@@ -407,15 +407,20 @@ func (p *partitionRun) writeGroup(ctx context.Context, m shoal.Merger, g shoal.M
 			_ = in.R.(io.Closer).Close()
 		}
 	}()
-	for _, name := range g.Inputs {
+	for i, name := range g.Inputs {
 		f, size, err := e.FS.OpenFile(ctx, joinPath(pp.Location, name))
 		if err != nil {
 			return nil, "", err
 		}
 		in := shoal.MergeInput{Name: name, Size: size, R: f}
 		inputs = append(inputs, in)
-		meta, err := m.Inspect(ctx, in)
-		if err != nil {
+		var meta *shoal.FileMeta
+		if i < len(g.Metas) {
+			// As planned: the partition still lists as it did then.
+			m := g.Metas[i]
+			m.Schema = pp.Schema
+			meta = &m
+		} else if meta, err = m.Inspect(ctx, in); err != nil {
 			return nil, "", fmt.Errorf("%s: %w", name, err)
 		}
 		meta.ApplyHeader(pp.HeaderLines)
