@@ -89,7 +89,13 @@ func childMain(args []string) int {
 		r.InBytes += fileSize(p)
 	}
 	start := time.Now()
-	st, err := shoalMerge(context.Background(), mergerFor("parquet"), paths, r.Mode, *out)
+	m := mergerFor("parquet")
+	metas, _, err := shoalPlan(context.Background(), m, paths)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rss child:", err)
+		return 1
+	}
+	st, err := shoalMerge(context.Background(), m, paths, metas, r.Mode, *out)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rss child:", err)
 		return 1
