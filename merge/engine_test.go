@@ -592,3 +592,47 @@ func TestEngine_PlanSelectedPartitions(t *testing.T) {
 		t.Fatalf("plan of a missing partition: %v", err)
 	}
 }
+
+// TestEngine_SwapConflictKeepsEverything recreates the partition
+// directory between the two renames: the second rename must fail, and
+// neither the originals (in the backup) nor the merged files (in staging)
+// may be removed.
+func TestEngine_SwapConflictKeepsEverything(t *testing.T) {
+	root := t.TempDir()
+	dir := writePartition(t, root, "events", textFiles(4))
+	before := mustRows(t, dir)
+	env := newEnv(t, root)
+	ctx := t.Context()
+	j, err := env.engine.Create(ctx, merge.PlanRequest{Database: "db", Table: "events"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.engine.Fault = func(p string) {
+		if p == "promote" {
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	j, err = env.engine.Run(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := j.Results[0]
+	if j.State != shoal.MergeFailed || !strings.Contains(r.Error, "left for recovery") {
+		t.Fatalf("job %s, result %+v", j.State, r)
+	}
+	if got := mustRows(t, r.Backup); !rows.Same(got, before) {
+		t.Fatalf("backup holds %d rows, want %d", len(got), len(before))
+	}
+	if got := mustRows(t, r.Staging); !rows.Same(got, before) {
+		t.Fatalf("staging holds %d rows, want %d", len(got), len(before))
+	}
+	// Recovery refuses to guess and removes nothing.
+	if _, err := env.engine.Recover(ctx); err == nil || !strings.Contains(err.Error(), "inspect by hand") {
+		t.Fatalf("recover: %v", err)
+	}
+	if _, err := os.Stat(r.Backup); err != nil {
+		t.Fatal(err)
+	}
+}

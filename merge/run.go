@@ -176,10 +176,30 @@ func (e *Engine) runPartition(ctx context.Context, j *shoal.MergeJob, idx int, p
 	stop()
 	r.EndedAt = e.now().UTC()
 	if err != nil {
-		r.Error = err.Error()
+		msg := err.Error()
 		e.log().Warn("merge partition failed", "job", j.ID, "table", j.Database+"."+j.Table, "partition", pp.Spec, "err", err)
-		if r.Step != shoal.StepSwapped {
+		switch r.Step {
+		case shoal.StepBackup, shoal.StepPromote:
+			// The swap began: finish or undo it from what exists, as
+			// recovery does. Staging may hold the only merged copy.
+			outcome, rerr := e.recoverEntry(bg, j, r)
+			switch {
+			case rerr != nil:
+				// Recovery acts on which directories exist, so the step
+				// recorded with the error is safe even if it is ahead.
+				r.Error = msg + "; left for recovery: " + rerr.Error()
+				_ = e.Store.PutMergeResult(bg, j.ID, r)
+				return r
+			case outcome == shoal.StepAborted:
+				r.Error = msg + " (nothing swapped; originals untouched)"
+			default:
+				return r // the swap completed after all
+			}
+		case shoal.StepSwapped:
+			r.Error = msg
+		default:
 			// Before the first rename: the originals were never touched.
+			r.Error = msg
 			if rmErr := e.FS.RemoveAll(bg, r.Staging); rmErr != nil {
 				r.Error += "; staging not removed: " + rmErr.Error()
 			}
