@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	havro "github.com/hamba/avro/v2"
 	"github.com/hamba/avro/v2/ocf"
@@ -33,8 +34,56 @@ const (
 var api = havro.Config{MaxByteSliceSize: maxValueSize, MaxSliceAllocSize: maxArrayElements}.Freeze()
 
 // Merger merges Avro object container files. The zero value is ready to
-// use.
-type Merger struct{}
+// use; a Merger is safe for concurrent use.
+type Merger struct {
+	schemas schemaCache
+}
+
+// Bounds on the canonical schemas a Merger remembers: the files of a table
+// usually share one schema, but a long-running process sees many tables.
+const (
+	maxCachedSchemas     = 256
+	maxCachedSchemaBytes = 16 << 20
+)
+
+// schemaCache maps the schema of a file, as stored, to its canonical form,
+// so that the files of a table do not each parse the same schema. It is
+// emptied when it grows past its bounds.
+type schemaCache struct {
+	mu    sync.Mutex
+	m     map[string]string
+	bytes int
+}
+
+// canonical returns the canonical form of the schema raw, parsing it
+// unless it was seen before.
+func (c *schemaCache) canonical(name string, raw []byte) (string, error) {
+	c.mu.Lock()
+	s, ok := c.m[string(raw)]
+	c.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	schema, err := parseSchema(name, raw)
+	if err != nil {
+		return "", err
+	}
+	s = schema.String()
+	size := len(raw) + len(s)
+	if size > maxCachedSchemaBytes/4 {
+		return s, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedSchemas || c.bytes+size > maxCachedSchemaBytes {
+		c.m, c.bytes = map[string]string{}, 0
+	}
+	if _, ok := c.m[string(raw)]; !ok {
+		c.m[string(raw)] = s
+		c.bytes += size
+	}
+	return s, nil
+}
 
 var _ shoal.Merger = (*Merger)(nil)
 
@@ -52,16 +101,16 @@ func (*Merger) Formats() []shoal.Format { return []shoal.Format{shoal.FormatAvro
 // Docs, aliases and defaults are left out: they do not change how records
 // are encoded, so files that differ only in them are concatenated, under
 // the first file's header.
-func (*Merger) Inspect(ctx context.Context, in shoal.MergeInput) (*shoal.FileMeta, error) {
+func (m *Merger) Inspect(ctx context.Context, in shoal.MergeInput) (*shoal.FileMeta, error) {
 	h, err := readHeader(in)
 	if err != nil {
 		return nil, err
 	}
-	schema, err := parseSchema(in.Name, h.schema)
+	schema, err := m.schemas.canonical(in.Name, h.schema)
 	if err != nil {
 		return nil, err
 	}
-	meta := &shoal.FileMeta{Format: shoal.FormatAvro, Schema: schema.String(), Codec: h.codec}
+	meta := &shoal.FileMeta{Format: shoal.FormatAvro, Schema: schema, Codec: h.codec}
 	w := newWalker(in, h)
 	for {
 		if err := ctx.Err(); err != nil {

@@ -33,8 +33,14 @@ const (
 	// maxBlockHead is the most bytes a block's count and size can take.
 	maxBlockHead = 2 * binary.MaxVarintLen64
 	// headerBufSize is the read buffer for the header, which is small
-	// except for very wide schemas.
-	headerBufSize = 64 << 10
+	// except for very wide schemas (whose long strings are read past the
+	// buffer). What it holds after the header is the start of the blocks.
+	headerBufSize = 8 << 10
+	// walkWindow is what the walker reads at a time among small blocks;
+	// among blocks of smallBlock bytes or more it reads only a sync marker
+	// and the head of the next block.
+	walkWindow = 64 << 10
+	smallBlock = 8 << 10
 )
 
 // codecs lists the avro.codec values the merger accepts. All of them can
@@ -57,6 +63,8 @@ type header struct {
 	sync   [syncSize]byte
 	// size is the header's length: the offset of the first block.
 	size int64
+	// rest is what was read past the header: the file's bytes from size.
+	rest []byte
 }
 
 // readHeader parses the header of a container file. Problems with the
@@ -71,6 +79,7 @@ func readHeader(in shoal.MergeInput) (*header, error) {
 	}
 	h, err := r.header()
 	if err == nil {
+		h.rest, _ = r.br.Peek(r.br.Buffered()) // never fails: the bytes are buffered
 		return h, nil
 	}
 	var refusal *shoal.RefusalError
@@ -313,17 +322,43 @@ func (p *blockParser) truncated(b block, why string) error {
 }
 
 // walker steps through the data blocks of a file without reading their
-// data: one small read per block, of its sync marker and the head of the
-// block after it.
+// data. Among large blocks it makes one small read per block, of its sync
+// marker and the head of the block after it; among small blocks it reads
+// windows of walkWindow bytes, which hold many of them.
 type walker struct {
 	blockParser
-	r    io.ReaderAt
-	buf  [syncSize + maxBlockHead]byte
-	head []byte // the bytes at off, when the last read got them
+	r io.ReaderAt
+	// win holds the file's bytes from winOff: what was read past the
+	// header, then the last read.
+	win    []byte
+	winOff int64
+	buf    []byte
+	small  bool // the last block was smaller than smallBlock
 }
 
 func newWalker(in shoal.MergeInput, h *header) *walker {
-	return &walker{blockParser: newBlockParser(in, h), r: in.R}
+	return &walker{blockParser: newBlockParser(in, h), r: in.R, win: h.rest, winOff: h.size}
+}
+
+// at returns the n bytes of the file at off, which the caller has checked
+// are in the file, reading them unless the window holds them.
+func (w *walker) at(off int64, n int) ([]byte, error) {
+	if off >= w.winOff && off+int64(n) <= w.winOff+int64(len(w.win)) {
+		return w.win[off-w.winOff:][:n], nil
+	}
+	want := n
+	if w.small {
+		want = int(max(int64(n), min(walkWindow, w.size-off)))
+	}
+	if cap(w.buf) < want {
+		w.buf = make([]byte, max(want, syncSize+maxBlockHead))
+	}
+	w.win, w.winOff = nil, off
+	if err := readAt(w.r, w.buf[:want], off); err != nil {
+		return nil, err
+	}
+	w.win = w.buf[:want]
+	return w.win[:n], nil
 }
 
 // next returns the next block; ok is false at the end of the file.
@@ -333,25 +368,22 @@ func (w *walker) next() (b block, ok bool, err error) {
 	if w.done() {
 		return block{}, false, nil
 	}
-	head := w.head
-	if head == nil {
-		head = w.buf[:min(maxBlockHead, w.size-w.off)]
-		if err := readAt(w.r, head, w.off); err != nil {
-			return block{}, false, fmt.Errorf("%s: reading block %d: %w", w.name, w.index, err)
-		}
+	head, err := w.at(w.off, int(min(maxBlockHead, w.size-w.off)))
+	if err != nil {
+		return block{}, false, fmt.Errorf("%s: reading block %d: %w", w.name, w.index, err)
 	}
 	if b, err = w.parseHead(head); err != nil {
 		return block{}, false, err
 	}
+	w.small = b.end-b.start < smallBlock
 	// The sync marker, and the head of the next block.
-	buf := w.buf[:min(int64(len(w.buf)), w.size-b.end)]
-	if err := readAt(w.r, buf, b.end); err != nil {
+	buf, err := w.at(b.end, int(min(syncSize+maxBlockHead, w.size-b.end)))
+	if err != nil {
 		return block{}, false, fmt.Errorf("%s: reading the sync marker of block %d: %w", w.name, b.index, err)
 	}
 	if err := w.endBlock(b, buf[:syncSize]); err != nil {
 		return block{}, false, err
 	}
-	w.head = buf[syncSize:]
 	return b, true, nil
 }
 

@@ -17,9 +17,13 @@ import (
 const (
 	// readBufSize is the read buffer of the record decoder.
 	readBufSize = 1 << 20
-	// writeBufSize is the output buffer; verbatim copies are read
-	// straight into it.
+	// writeBufSize is the output buffer of rewrite.
 	writeBufSize = 1 << 20
+	// concatBufSize is the one buffer of a concat merge: blocks are read
+	// into it, given the new sync marker in place and written from it, so
+	// that each byte is copied only by the reads and writes. Writes are of
+	// at least a quarter of it.
+	concatBufSize = 4 << 20
 	// defaultBlockSize is the uncompressed size of the blocks rewrite
 	// writes when MergeOptions.RowGroupSize is 0; maxBlockSize bounds it.
 	defaultBlockSize = 1 << 20
@@ -71,8 +75,8 @@ func concat(ctx context.Context, w io.Writer, inputs []shoal.MergeInput, metas [
 		return nil, err
 	}
 	sync := newSync()
-	out := newOutput(w)
-	if _, err := out.Write(encodeHeader(outputMeta(first.meta, sync), sync)); err != nil {
+	out := &concatOutput{w: w, buf: make([]byte, concatBufSize)}
+	if err := out.write(encodeHeader(outputMeta(first.meta, sync), sync)); err != nil {
 		return nil, fmt.Errorf("avro: writing the header: %w", err)
 	}
 	res := &shoal.MergeResult{}
@@ -102,48 +106,159 @@ func concat(ctx context.Context, w io.Writer, inputs []shoal.MergeInput, metas [
 	return res, nil
 }
 
+// concatOutput is the output of a concat merge. buf[:done] is ready to be
+// written; the inputs are read into the rest of buf.
+type concatOutput struct {
+	w    io.Writer
+	buf  []byte
+	done int
+	n    int64 // bytes written to w
+}
+
+// offset returns the output offset of buf[done].
+func (o *concatOutput) offset() int64 { return o.n + int64(o.done) }
+
+// write appends p to the output.
+func (o *concatOutput) write(p []byte) error {
+	if len(p) > len(o.buf)-o.done {
+		if err := o.flush(); err != nil {
+			return err
+		}
+		if len(p) > len(o.buf) {
+			n, err := o.w.Write(p)
+			o.n += int64(n)
+			return err
+		}
+	}
+	o.done += copy(o.buf[o.done:], p)
+	return nil
+}
+
+// flush writes buf[:done].
+func (o *concatOutput) flush() error {
+	if o.done == 0 {
+		return nil
+	}
+	n, err := o.w.Write(o.buf[:o.done])
+	o.n += int64(n)
+	if err == nil && n < o.done {
+		err = io.ErrShortWrite
+	}
+	o.done = 0
+	return err
+}
+
 // copyBlocks copies the data blocks of one input verbatim, each followed by
-// the output's sync marker, appending a Segment per block to res. It reads
-// the input sequentially through one buffer and returns the number of
-// records copied.
-func copyBlocks(ctx context.Context, out *output, in shoal.MergeInput, h *header, sync [syncSize]byte, res *shoal.MergeResult) (int64, error) {
+// the output's sync marker, appending a Segment per block to res, and
+// returns the number of records copied. It reads the input in large
+// ranges into the output's buffer, just after the bytes waiting to be
+// written, and puts the new sync marker in place of each block's; a block
+// larger than the buffer is streamed through it.
+func copyBlocks(ctx context.Context, out *concatOutput, in shoal.MergeInput, h *header, sync [syncSize]byte, res *shoal.MergeResult) (int64, error) {
 	var rows int64
 	p := newBlockParser(in, h)
-	br := bufio.NewReaderSize(io.NewSectionReader(in.R, h.size, in.Size-h.size), readBufSize)
-	var inSync [syncSize]byte
+	// win holds the input's bytes from p.off; it is out.buf[out.done:].
+	var win []byte
+	need := int64(0) // bytes of the next block that win must hold, when known
 	for !p.done() {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		head, err := br.Peek(int(min(maxBlockHead, p.size-p.off)))
-		if err != nil {
-			return 0, fmt.Errorf("%s: reading block %d: %w", in.Name, p.index, err)
-		}
-		b, err := p.parseHead(head)
-		if err != nil {
-			return 0, err
-		}
-		if b.count == 0 { // no records; hamba/avro's reader would stop at it
-			_, err = br.Discard(int(b.end - b.start))
-		} else {
-			var seg shoal.Segment
-			if seg, err = out.copyFrom(br, b.end-b.start); err == nil {
-				res.Segments = append(res.Segments, seg)
-				_, err = out.Write(sync[:])
+		headLen := min(maxBlockHead, p.size-p.off)
+		if int64(len(win)) < max(headLen, need) {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			if need > int64(len(out.buf)) {
+				if err := copyLarge(out, in, &p, sync, res, &rows); err != nil {
+					return 0, err
+				}
+				win, need = nil, 0
+				continue
+			}
+			free := len(out.buf) - out.done
+			if int64(free) < max(headLen, need) || free < len(out.buf)/4 {
+				if err := out.flush(); err != nil {
+					return 0, fmt.Errorf("avro: writing the output: %w", err)
+				}
+				free = len(out.buf)
+			}
+			win = out.buf[out.done : out.done+int(min(int64(free), p.size-p.off))]
+			if err := readAt(in.R, win, p.off); err != nil {
+				return 0, fmt.Errorf("%s: reading block %d: %w", in.Name, p.index, err)
 			}
 		}
-		if err == nil {
-			_, err = io.ReadFull(br, inSync[:])
-		}
+		b, err := p.parseHead(win[:headLen])
 		if err != nil {
-			return 0, fmt.Errorf("%s: copying block %d: %w", in.Name, b.index, err)
+			return 0, err
 		}
-		if err := p.endBlock(b, inSync[:]); err != nil {
+		total := b.end + syncSize - b.start
+		if int64(len(win)) < total {
+			need = total
+			continue
+		}
+		need = 0
+		data, inSync := win[:total-syncSize], win[total-syncSize:total]
+		if err := p.endBlock(b, inSync); err != nil {
 			return 0, err
 		}
 		rows += b.count
+		if b.count == 0 { // no records; hamba/avro's reader would stop at it
+			win = out.buf[out.done : out.done+copy(win, win[total:])]
+			continue
+		}
+		res.Segments = append(res.Segments, shoal.Segment{
+			Offset: out.offset(),
+			Length: int64(len(data)),
+			CRC:    crc32.Checksum(data, castagnoli),
+		})
+		copy(inSync, sync[:])
+		out.done += int(total)
+		win = win[total:]
 	}
 	return rows, nil
+}
+
+// copyLarge copies the next block, which is larger than the output's
+// buffer, through the buffer.
+func copyLarge(out *concatOutput, in shoal.MergeInput, p *blockParser, sync [syncSize]byte, res *shoal.MergeResult, rows *int64) error {
+	if err := out.flush(); err != nil {
+		return fmt.Errorf("avro: writing the output: %w", err)
+	}
+	head := out.buf[:min(maxBlockHead, p.size-p.off)]
+	if err := readAt(in.R, head, p.off); err != nil {
+		return fmt.Errorf("%s: reading block %d: %w", in.Name, p.index, err)
+	}
+	b, err := p.parseHead(head)
+	if err != nil {
+		return err
+	}
+	seg := shoal.Segment{Offset: out.offset(), Length: b.end - b.start}
+	for off := b.start; off < b.end; {
+		chunk := out.buf[:min(int64(len(out.buf)), b.end-off)]
+		if err := readAt(in.R, chunk, off); err != nil {
+			return fmt.Errorf("%s: copying block %d: %w", in.Name, b.index, err)
+		}
+		off += int64(len(chunk))
+		if b.count == 0 {
+			continue
+		}
+		seg.CRC = crc32.Update(seg.CRC, castagnoli, chunk)
+		out.done = len(chunk)
+		if err := out.flush(); err != nil {
+			return fmt.Errorf("avro: writing the output: %w", err)
+		}
+	}
+	var inSync [syncSize]byte
+	if err := readAt(in.R, inSync[:], b.end); err != nil {
+		return fmt.Errorf("%s: reading the sync marker of block %d: %w", in.Name, b.index, err)
+	}
+	if err := p.endBlock(b, inSync[:]); err != nil {
+		return err
+	}
+	*rows += b.count
+	if b.count == 0 {
+		return nil
+	}
+	res.Segments = append(res.Segments, seg)
+	return out.write(sync[:])
 }
 
 func rewrite(ctx context.Context, w io.Writer, inputs []shoal.MergeInput, metas []*shoal.FileMeta, opts shoal.MergeOptions) (*shoal.MergeResult, error) {
@@ -282,48 +397,20 @@ func newSync() [syncSize]byte {
 	return s
 }
 
-// output is the buffered output of a merge, counting the bytes written.
+// output is the buffered output of a rewrite, counting the bytes written.
 type output struct {
 	bw *bufio.Writer
 	n  int64
 }
 
-// writerOnly hides the output's ReadFrom (an *os.File has one), so that
-// verbatim copies are read straight into the 1 MiB buffer rather than
-// through io.Copy's small one.
-type writerOnly struct{ io.Writer }
-
 func newOutput(w io.Writer) *output {
-	return &output{bw: bufio.NewWriterSize(writerOnly{w}, writeBufSize)}
+	return &output{bw: bufio.NewWriterSize(w, writeBufSize)}
 }
 
 func (o *output) Write(p []byte) (int, error) {
 	n, err := o.bw.Write(p)
 	o.n += int64(n)
 	return n, err
-}
-
-// ReadFrom copies r to the output through the buffer.
-func (o *output) ReadFrom(r io.Reader) (int64, error) {
-	n, err := o.bw.ReadFrom(r)
-	o.n += n
-	return n, err
-}
-
-// copyFrom copies the next n bytes of r verbatim and returns the Segment
-// describing them, with the CRC-32C of the bytes as read.
-func (o *output) copyFrom(r io.Reader, n int64) (shoal.Segment, error) {
-	crc := crc32.New(castagnoli)
-	seg := shoal.Segment{Offset: o.n, Length: n}
-	copied, err := o.ReadFrom(io.TeeReader(io.LimitReader(r, n), crc))
-	if err != nil {
-		return shoal.Segment{}, err
-	}
-	if copied != n {
-		return shoal.Segment{}, fmt.Errorf("copied %d of %d bytes: %w", copied, n, io.ErrUnexpectedEOF)
-	}
-	seg.CRC = crc.Sum32()
-	return seg, nil
 }
 
 func (o *output) flush() error { return o.bw.Flush() }
