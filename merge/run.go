@@ -56,15 +56,11 @@ func (e *Engine) Run(ctx context.Context, jobID int64) (*shoal.MergeJob, error) 
 	if j.Plan == nil || !j.Plan.Runnable() {
 		return e.finish(j, shoal.MergeFailed, errNotRunnable.Error())
 	}
-	done := map[int]bool{}
-	for _, r := range j.Results {
-		done[r.Index] = true
-	}
 	var failures []string
 	var cancelled bool
 	for i := range j.Plan.Partitions {
 		pp := &j.Plan.Partitions[i]
-		if !pp.Eligible || done[i] {
+		if !pp.Eligible {
 			continue
 		}
 		if ctx.Err() != nil {
