@@ -3,13 +3,18 @@ package parquet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
+	"sync"
 
+	"github.com/klauspost/compress/s2"
 	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
 
@@ -45,9 +50,15 @@ func rewrite(ctx context.Context, w io.Writer, inputs []shoal.MergeInput, metas 
 		target = DefaultRowGroupSize
 	}
 
+	// The pages of the row group being written are buffered in temporary
+	// files rather than on the heap, which would hold a whole row group
+	// (target bytes, 128 MiB by default) until it is written.
+	pages := &tempPages{open: map[*os.File]bool{}}
+	defer pages.closeAll()
+
 	o := newOutput(w)
 	tail := &tailWriter{w: o}
-	pw := pq.NewGenericWriter[any](tail, append([]pq.WriterOption{schema}, writerOptions...)...)
+	pw := pq.NewGenericWriter[any](tail, append([]pq.WriterOption{schema, pq.ColumnPageBuffers(pages)}, writerOptions...)...)
 	rows, err := copyRows(ctx, pw, first, inputs, target)
 	if err != nil {
 		return nil, err
@@ -103,38 +114,210 @@ func rewriteInputs(inputs []shoal.MergeInput, metas []*shoal.FileMeta) (*fileMet
 }
 
 // copyRows streams every row of every input into pw, starting a new row
-// group whenever the buffered one reaches target bytes.
+// group whenever the buffered one reaches target bytes. The inputs are
+// decoded in a goroutine of their own (see readRows) while this one
+// encodes, so that the two run on two cores.
 func copyRows(ctx context.Context, pw *pq.GenericWriter[any], first *pq.File, inputs []shoal.MergeInput, target int64) (int64, error) {
-	buf := make([]pq.Row, rowBatch)
+	ctx, cancel := context.WithCancel(ctx)
+	full := make(chan *ownedRows, batchesInFlight)
+	free := make(chan *ownedRows, batchesInFlight)
+	for range batchesInFlight {
+		free <- new(ownedRows)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer close(full)
+		done <- readRows(ctx, first, inputs, full, free)
+	}()
+	// On an early return, stop the reader and wait for it: it must not
+	// use the inputs once Merge has returned.
+	defer func() {
+		cancel()
+		for b := range full {
+			_ = b // drained
+		}
+	}()
+
 	var rows, base int64
-	write := func(batch []pq.Row) error {
-		if _, err := pw.WriteRows(batch); err != nil {
-			return fmt.Errorf("encoding rows: %w", err)
-		}
-		rows += int64(len(batch))
-		if pw.Size()-base >= target {
-			if err := pw.Flush(); err != nil {
-				return fmt.Errorf("writing a row group: %w", err)
+	for b := range full {
+		// The size is checked every rowBatch rows, so that small targets
+		// are kept to.
+		for batch := range slices.Chunk(b.rows(), rowBatch) {
+			if _, err := pw.WriteRows(batch); err != nil {
+				return rows, fmt.Errorf("encoding rows: %w", err)
 			}
-			base = pw.Size()
+			rows += int64(len(batch))
+			if pw.Size()-base >= target {
+				if err := pw.Flush(); err != nil {
+					return rows, fmt.Errorf("writing a row group: %w", err)
+				}
+				base = pw.Size()
+			}
 		}
-		return nil
+		free <- b
+	}
+	return rows, <-done
+}
+
+// batchesInFlight is how many batches of rows the decoding goroutine of a
+// rewrite may be ahead of the encoding one, plus one.
+const batchesInFlight = 4
+
+// batchRows is how many rows a batch passed between the goroutines of a
+// rewrite holds at most.
+const batchRows = 16 * rowBatch
+
+// arenaChunk is the size of the chunks of memory that hold the bytes of a
+// batch's values.
+const arenaChunk = 1 << 20
+
+// ownedRows is a batch of decoded rows that owns its memory: the rows'
+// values are in slices of its own, kept from batch to batch, and the bytes
+// of their BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY values are in its chunks.
+type ownedRows struct {
+	slots  []pq.Row // batchRows rows, of which the first n are in use
+	n      int
+	chunks [][]byte // chunks[cur] is being filled
+	cur    int
+}
+
+// rows returns the rows in b.
+func (b *ownedRows) rows() []pq.Row { return b.slots[:b.n] }
+
+// reset empties b, keeping its memory.
+func (b *ownedRows) reset() {
+	if b.slots == nil {
+		b.slots = make([]pq.Row, batchRows)
+	}
+	b.n, b.cur = 0, 0
+	for i := range b.chunks {
+		b.chunks[i] = b.chunks[i][:0]
+	}
+}
+
+// own copies the bytes of the values of b's rows from n onwards into b's
+// chunks: the decoder's values point into its page buffers, which it
+// reuses.
+func (b *ownedRows) own(n int) {
+	for _, row := range b.slots[n:b.n] {
+		for j := range row {
+			v := &row[j]
+			k := v.Kind()
+			if k != pq.ByteArray && k != pq.FixedLenByteArray || v.IsNull() {
+				continue
+			}
+			bs := b.copyBytes(v.ByteArray())
+			c := pq.ByteArrayValue(bs)
+			if k == pq.FixedLenByteArray {
+				c = pq.FixedLenByteArrayValue(bs)
+			}
+			// The setters, unlike Level, are inlined.
+			c.SetRepetitionLevel(v.RepetitionLevel())
+			c.SetDefinitionLevel(v.DefinitionLevel())
+			c.SetColumnIndex(v.Column())
+			*v = c
+		}
+	}
+}
+
+// copyBytes returns a copy of p in b's chunks.
+func (b *ownedRows) copyBytes(p []byte) []byte {
+	if len(p) > arenaChunk/4 {
+		return bytes.Clone(p)
+	}
+	if b.cur == len(b.chunks) {
+		b.chunks = append(b.chunks, make([]byte, 0, arenaChunk))
+	}
+	c := b.chunks[b.cur]
+	if len(c)+len(p) > cap(c) {
+		b.cur++
+		if b.cur == len(b.chunks) {
+			b.chunks = append(b.chunks, make([]byte, 0, arenaChunk))
+		}
+		c = b.chunks[b.cur]
+	}
+	off := len(c)
+	c = append(c, p...)
+	b.chunks[b.cur] = c
+	return c[off:len(c):len(c)]
+}
+
+// readRows decodes every row of every input in batches, taking empty
+// batches from free and sending full ones to full, until ctx is done.
+func readRows(ctx context.Context, first *pq.File, inputs []shoal.MergeInput, full, free chan *ownedRows) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("parquet-go panicked while decoding: %v", r)
+		}
+	}()
+	var b *ownedRows
+	// next returns the batch to decode into, sending the current one when
+	// it is full.
+	next := func() (*ownedRows, error) {
+		if b != nil && b.n == len(b.slots) {
+			select {
+			case full <- b:
+				b = nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if b == nil {
+			select {
+			case b = <-free:
+				b.reset()
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return b, nil
 	}
 	for i, in := range inputs {
 		f := first
 		if i > 0 {
-			var err error
 			if f, err = openFile(in, pq.SkipPageIndex(true), pq.SkipBloomFilters(true)); err != nil {
-				return rows, fmt.Errorf("%s: parquet-go cannot open the file: %w", in.Name, err)
+				return fmt.Errorf("%s: parquet-go cannot open the file: %w", in.Name, err)
 			}
 		}
 		for gi, g := range f.RowGroups() {
-			if _, err := readRowGroup(ctx, g, buf, write); err != nil {
-				return rows, fmt.Errorf("%s: row group %d: %w", in.Name, gi, err)
+			if err := readGroup(ctx, g, next); err != nil {
+				return fmt.Errorf("%s: row group %d: %w", in.Name, gi, err)
 			}
 		}
 	}
-	return rows, nil
+	if b != nil && b.n > 0 {
+		select {
+		case full <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// readGroup decodes the rows of g into the batches next returns.
+func readGroup(ctx context.Context, g pq.RowGroup, next func() (*ownedRows, error)) error {
+	rows := g.Rows()
+	defer rows.Close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := next()
+		if err != nil {
+			return err
+		}
+		n := b.n
+		k, err := rows.ReadRows(b.slots[n:min(n+rowBatch, len(b.slots))])
+		b.n += k
+		b.own(n)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("decoding rows: %w", err)
+		}
+	}
 }
 
 // codecFor maps MergeOptions.Codec to a parquet-go codec; nil keeps each
@@ -146,7 +329,7 @@ func codecFor(name string) (compress.Codec, error) {
 	case "none", "uncompressed":
 		return &pq.Uncompressed, nil
 	case "snappy":
-		return &pq.Snappy, nil
+		return fastSnappy, nil
 	case "gzip":
 		return &pq.Gzip, nil
 	case "zstd":
@@ -182,6 +365,9 @@ func wrapNode(f pq.Field, encs [][]int32, codec compress.Codec, leaf *int) pq.Fi
 		c := codec
 		if c == nil {
 			c = f.Compression()
+		}
+		if c != nil && c.CompressionCodec() == format.Snappy {
+			c = fastSnappy
 		}
 		var e []int32
 		if *leaf < len(encs) {
@@ -395,3 +581,71 @@ func (t *tailWriter) Write(p []byte) (int, error) {
 	}
 	return t.w.Write(p)
 }
+
+// fastSnappy is the SNAPPY codec of a rewrite. parquet-go's compresses
+// with klauspost/compress's "better" snappy encoder, which takes most of a
+// rewrite's time; this one uses its fast encoder. Both write standard
+// Snappy blocks.
+var fastSnappy compress.Codec = &snappyCodec{}
+
+type snappyCodec struct{ snappy.Codec }
+
+func (c *snappyCodec) Encode(dst, src []byte) ([]byte, error) {
+	return s2.EncodeSnappy(dst, src), nil
+}
+
+// tempPages is a parquet-go buffer pool of temporary files. A file is
+// removed as soon as it is created where the system allows it (it lives
+// until it is closed), so that none is left behind by a process that
+// dies; closeAll closes the files the writer has not given back.
+type tempPages struct {
+	mu   sync.Mutex
+	open map[*os.File]bool // the files given out, and whether each is still to be removed
+}
+
+func (p *tempPages) GetBuffer() io.ReadWriteSeeker {
+	f, err := os.CreateTemp("", "shoal-rewrite-pages-*")
+	if err != nil {
+		return &failedBuffer{err: fmt.Errorf("creating a page buffer: %w", err)}
+	}
+	named := os.Remove(f.Name()) != nil
+	p.mu.Lock()
+	p.open[f] = named
+	p.mu.Unlock()
+	return f
+}
+
+func (p *tempPages) PutBuffer(b io.ReadWriteSeeker) {
+	if f, ok := b.(*os.File); ok {
+		p.mu.Lock()
+		named, ok := p.open[f]
+		delete(p.open, f)
+		p.mu.Unlock()
+		if ok {
+			release(f, named)
+		}
+	}
+}
+
+func (p *tempPages) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for f, named := range p.open {
+		release(f, named)
+	}
+	clear(p.open)
+}
+
+func release(f *os.File, named bool) {
+	_ = f.Close()
+	if named {
+		_ = os.Remove(f.Name())
+	}
+}
+
+// failedBuffer is a page buffer that could not be created.
+type failedBuffer struct{ err error }
+
+func (b *failedBuffer) Read([]byte) (int, error)       { return 0, b.err }
+func (b *failedBuffer) Write([]byte) (int, error)      { return 0, b.err }
+func (b *failedBuffer) Seek(int64, int) (int64, error) { return 0, b.err }
