@@ -211,7 +211,7 @@ func TestFault_RandomKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	seeds := 3
+	seeds := 5
 	if n, err := strconv.Atoi(os.Getenv("SHOAL_SOAK")); err == nil && n > 0 {
 		seeds = n
 	}
