@@ -73,6 +73,10 @@ type FileMeta struct {
 	// HeaderLines is the number of header lines skipped at the start of a
 	// text file (skip.header.line.count); Rows excludes them.
 	HeaderLines int `json:"header_lines,omitempty"`
+	// Terminated is set for a text file whose (decompressed) data is empty
+	// or ends with a line terminator, so that another file can follow it
+	// without gluing two rows together.
+	Terminated bool `json:"terminated,omitempty"`
 }
 
 // AvgUnit returns the mean size of the file's row groups, stripes or blocks.

@@ -180,6 +180,10 @@ func (mg *merger) concat(inputs []shoal.MergeInput, metas []*shoal.FileMeta, rol
 		switch {
 		case codec == codecNone:
 			n, err = mg.copyPlain(in, roles[i])
+		case roles[i] == roleWhole && metas[i].Terminated:
+			// Inspect saw the data end with a line terminator: copy the
+			// compressed bytes without inflating them again.
+			n, err = mg.copyVerbatim(in, metas[i])
 		case roles[i] == roleWhole:
 			n, err = mg.copyCompressed(in, codec)
 		default:
@@ -233,6 +237,22 @@ func (mg *merger) copyPlain(in shoal.MergeInput, r role) (int64, error) {
 		}
 	}
 	return lc.lines(), nil
+}
+
+// copyVerbatim copies a compressed input that Inspect found terminated by
+// a newline, without decompressing it. The lines are Inspect's: the
+// engine checked that the file still lists as planned, and validation
+// counts the output's lines.
+func (mg *merger) copyVerbatim(in shoal.MergeInput, meta *shoal.FileMeta) (int64, error) {
+	if in.Size == 0 {
+		return 0, nil
+	}
+	seg, err := mg.out.copyRange(newSource(mg.ctx, in, 0), in.Size, io.Discard)
+	if err != nil {
+		return 0, readError(in.Name, meta.Codec, err)
+	}
+	mg.res.Segments = append(mg.res.Segments, seg)
+	return lines(meta), nil
 }
 
 // copyCompressed copies a gzip or bzip2 input verbatim, decompressing it

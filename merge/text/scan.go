@@ -103,6 +103,7 @@ func scan(ctx context.Context, in shoal.MergeInput) (*shoal.FileMeta, error) {
 	}
 	meta := &shoal.FileMeta{Format: formats[codec], Codec: codec, UnitBytes: in.Size}
 	if in.Size == 0 {
+		meta.Terminated = true
 		return meta, nil
 	}
 	lc := &lineCounter{}
@@ -122,6 +123,7 @@ func scan(ctx context.Context, in shoal.MergeInput) (*shoal.FileMeta, error) {
 		return nil, readError(in.Name, codec, err)
 	}
 	meta.Rows = lc.lines()
+	meta.Terminated = lc.newlineSafe()
 	return meta, nil
 }
 
