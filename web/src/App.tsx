@@ -8,6 +8,7 @@ import { MergeJobPage } from './pages/MergeJob';
 import { Merges } from './pages/Merges';
 import { NotFound } from './pages/NotFound';
 import { Overview } from './pages/Overview';
+import { Audit } from './pages/Audit';
 import { Policies } from './pages/Policies';
 import { TableDetail } from './pages/TableDetail';
 import { Tables } from './pages/Tables';
@@ -44,6 +45,8 @@ function Routes() {
       return <Candidates />;
     case 'policies':
       return <Policies />;
+    case 'audit':
+      return <Audit />;
     default:
       return <NotFound path={route.path} />;
   }

@@ -21,6 +21,7 @@ describe('router', () => {
     expect(matchRoute('/merges/abc')).toMatchObject({ name: 'notFound' });
     expect(matchRoute('/candidates')).toEqual({ name: 'candidates' });
     expect(matchRoute('/policies')).toEqual({ name: 'policies' });
+    expect(matchRoute('/audit')).toEqual({ name: 'audit' });
   });
 
   it('sets and removes query parameters', () => {

@@ -88,6 +88,7 @@ export type Route =
   | { name: 'merge'; id: number }
   | { name: 'candidates' }
   | { name: 'policies' }
+  | { name: 'audit' }
   | { name: 'notFound'; path: string };
 
 function decode(s: string): string | undefined {
@@ -105,6 +106,7 @@ export function matchRoute(pathname: string): Route {
   if (p === '/merges') return { name: 'merges' };
   if (p === '/candidates') return { name: 'candidates' };
   if (p === '/policies') return { name: 'policies' };
+  if (p === '/audit') return { name: 'audit' };
   const job = /^\/merges\/([1-9][0-9]{0,15})$/.exec(p);
   if (job) return { name: 'merge', id: Number(job[1]) };
   const m = /^\/tables\/([^/]+)\/([^/]+)$/.exec(p);

@@ -9,6 +9,7 @@ const SECTIONS: { id: string; href: string; label: MessageKey }[] = [
   { id: 'candidates', href: '/candidates', label: 'nav.candidates' },
   { id: 'merges', href: '/merges', label: 'nav.merges' },
   { id: 'policies', href: '/policies', label: 'nav.policies' },
+  { id: 'audit', href: '/audit', label: 'nav.audit' },
 ];
 
 /** The nav section of a path: the first segment, or overview for /. */
