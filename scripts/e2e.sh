@@ -9,7 +9,7 @@
 #   PORT             port for shoal serve (default: a free one)
 #   SKIP_WEB_BUILD   1 to use the existing web/dist instead of rebuilding it
 #   KEEP_TMP         1 to keep the temporary directory for inspection
-#   SHOAL_SCREENSHOT where to save the dashboard screenshot (default web/test-results/dashboard.png)
+#   E2E_SCREENSHOT where to save the dashboard screenshot (default web/test-results/dashboard.png)
 #   CHROMIUM_PATH    the browser (default /usr/bin/chromium)
 set -euo pipefail
 
@@ -94,9 +94,9 @@ until ready; do
 done
 log "server ready"
 
-SHOT="${SHOAL_SCREENSHOT:-$ROOT/web/test-results/dashboard.png}" # docs/img/dashboard.png is refreshed by hand from it
+SHOT="${E2E_SCREENSHOT:-$ROOT/web/test-results/dashboard.png}" # docs/img/dashboard.png is refreshed by hand from it
 [[ "$SHOT" == /* ]] || SHOT="$ROOT/$SHOT"
 mkdir -p "$(dirname "$SHOT")"
-SHOAL_URL="$BASE" SHOAL_EXPECTED="$TMP/expected.json" SHOAL_SCREENSHOT="$SHOT" \
+SHOAL_URL="$BASE" SHOAL_EXPECTED="$TMP/expected.json" E2E_SCREENSHOT="$SHOT" \
 	npm --prefix web run --silent e2e
 log "PASSED (screenshot: $SHOT)"

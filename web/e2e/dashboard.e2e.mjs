@@ -4,7 +4,7 @@
 // Environment:
 //   SHOAL_URL         base URL of a server whose store has NO snapshot yet
 //   SHOAL_EXPECTED    JSON written by `shoal scan --output json` on the same warehouse
-//   SHOAL_SCREENSHOT  where to save a full-page PNG of the dashboard home (optional)
+//   E2E_SCREENSHOT  where to save a full-page PNG of the dashboard home (optional)
 //   CHROMIUM_PATH     the browser to drive (default /usr/bin/chromium)
 //
 // It loads the dashboard, checks the empty state, clicks "Scan now", waits for
@@ -76,7 +76,7 @@ async function waitIdle(page) {
 async function main() {
   const base = env('SHOAL_URL').replace(/\/+$/, '');
   const expectedPath = resolve(env('SHOAL_EXPECTED'));
-  const screenshot = env('SHOAL_SCREENSHOT', false);
+  const screenshot = env('E2E_SCREENSHOT', false);
   const expected = await loadExpected(expectedPath);
   const mismatches = [];
   const check = (what, got, want) => {
