@@ -249,8 +249,13 @@ func recoverMerges(ctx context.Context, be *backend, log *slog.Logger) error {
 		return nil
 	}
 	rep, err := be.engine.Recover(ctx)
-	if err != nil {
+	if rep == nil {
 		return fmt.Errorf("recover interrupted merges: %w", err)
+	}
+	if err != nil {
+		// A partition recovery cannot decide about must not keep the
+		// service down: it stays in the journal, with no data removed.
+		log.Error("some interrupted merges need a human", "err", err)
 	}
 	if rep.Finished+rep.Undone+rep.RolledBack+rep.Jobs > 0 {
 		log.Warn("recovered interrupted merges", "finished", rep.Finished, "undone", rep.Undone,
