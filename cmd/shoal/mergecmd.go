@@ -114,6 +114,26 @@ func toMergeJSON(j *shoal.MergeJob) mergeJSON {
 	return out
 }
 
+// mergeFlags returns the flags every merge command takes: --config,
+// --catalog and --store.
+func mergeFlags(name string, stderr io.Writer) *commonFlags {
+	f := newFlags(name, stderr)
+	f.withCatalog()
+	f.withStore()
+	return f
+}
+
+// withMerge opens the merge environment of cfg, runs fn on it and closes
+// it.
+func withMerge(ctx context.Context, cfg config.Config, stderr io.Writer, fn func(*mergeEnv) error) (err error) {
+	env, err := openMerge(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, env.close()) }()
+	return fn(env)
+}
+
 // tableFlags adds --table, --partition and --mode.
 type tableFlags struct {
 	table      *string
@@ -151,9 +171,7 @@ func (t *tableFlags) request() (merge.PlanRequest, error) {
 }
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	f := newFlags("plan", stderr)
-	f.withCatalog()
-	f.withStore()
+	f := mergeFlags("plan", stderr)
 	tf := addTableFlags(f)
 	cfg, err := f.parse(args, true)
 	if err != nil {
@@ -180,9 +198,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 }
 
 func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	f := newFlags("merge", stderr)
-	f.withCatalog()
-	f.withStore()
+	f := mergeFlags("merge", stderr)
 	tf := addTableFlags(f)
 	dryRun := f.fs.Bool("dry-run", false, "plan and print, change nothing")
 	yes := f.fs.Bool("yes", false, "do not ask for confirmation")
@@ -267,9 +283,7 @@ func finishMerge(w io.Writer, output string, j *shoal.MergeJob, plan *shoal.Plan
 }
 
 func runRollback(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	f := newFlags("rollback", stderr)
-	f.withCatalog()
-	f.withStore()
+	f := mergeFlags("rollback", stderr)
 	f.args = 1
 	output := f.fs.String("output", "table", "output `format`: table or json")
 	cfg, err := f.parse(args, false)
@@ -297,51 +311,41 @@ func runRollback(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	return nil
 }
 
-func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	f := newFlags("recover", stderr)
-	f.withCatalog()
-	f.withStore()
+func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := mergeFlags("recover", stderr)
 	cfg, err := f.parse(args, false)
 	if err != nil {
 		return err
 	}
-	env, err := openMerge(ctx, cfg, stderr)
-	if err != nil {
+	return withMerge(ctx, cfg, stderr, func(env *mergeEnv) error {
+		rep, err := env.engine.Recover(ctx)
+		if rep != nil {
+			fmt.Fprintf(stdout, "recovered: %d swaps finished, %d merges undone, %d rollbacks completed, %d jobs marked failed, %d left to live workers\n",
+				rep.Finished, rep.Undone, rep.RolledBack, rep.Jobs, rep.Skipped)
+		}
 		return err
-	}
-	defer func() { err = errors.Join(err, env.close()) }()
-	rep, err := env.engine.Recover(ctx)
-	if rep != nil {
-		fmt.Fprintf(stdout, "recovered: %d swaps finished, %d merges undone, %d rollbacks completed, %d jobs marked failed, %d left to live workers\n",
-			rep.Finished, rep.Undone, rep.RolledBack, rep.Jobs, rep.Skipped)
-	}
-	return err
+	})
 }
 
-func runGC(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	f := newFlags("gc", stderr)
-	f.withCatalog()
-	f.withStore()
+func runGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := mergeFlags("gc", stderr)
 	cfg, err := f.parse(args, true)
 	if err != nil {
 		return err
 	}
-	env, err := openMerge(ctx, cfg, stderr)
-	if err != nil {
+	return withMerge(ctx, cfg, stderr, func(env *mergeEnv) error {
+		rep, err := env.engine.GC(ctx)
+		if rep != nil {
+			for _, b := range rep.Backups {
+				fmt.Fprintln(stdout, "purged expired backup", b)
+			}
+			for _, o := range rep.Orphans {
+				fmt.Fprintln(stdout, "removed orphan", o)
+			}
+			fmt.Fprintf(stdout, "gc: %d expired backups purged, %d orphans removed\n", len(rep.Backups), len(rep.Orphans))
+		}
 		return err
-	}
-	defer func() { err = errors.Join(err, env.close()) }()
-	rep, err := env.engine.GC(ctx)
-	if rep != nil {
-		for _, b := range rep.Backups {
-			fmt.Fprintln(stdout, "purged expired backup", b)
-		}
-		for _, o := range rep.Orphans {
-			fmt.Fprintln(stdout, "removed orphan", o)
-		}
-		fmt.Fprintf(stdout, "gc: %d expired backups purged, %d orphans removed\n", len(rep.Backups), len(rep.Orphans))
-	}
-	return err
+	})
 }
 
 func writeJSON(w io.Writer, v any) error {
