@@ -17,6 +17,7 @@ import (
 
 	"github.com/shoalhq/shoal"
 	"github.com/shoalhq/shoal/merge/avro"
+	"github.com/shoalhq/shoal/merge/mergetest"
 )
 
 const (
@@ -64,74 +65,12 @@ func benchInputs(b *testing.B) []string {
 // BenchmarkConcat merges 200 Avro files of about 1 MiB each by copying
 // their blocks.
 func BenchmarkConcat(b *testing.B) {
-	paths := benchInputs(b)
-	m := avro.New()
-	ctx := context.Background()
-	inputs := make([]shoal.MergeInput, len(paths))
-	metas := make([]*shoal.FileMeta, len(paths))
-	var total int64
-	for i, p := range paths {
-		f, size := open(b, p)
-		inputs[i] = shoal.MergeInput{Name: filepath.Base(p), Size: size, R: f}
-		meta, err := m.Inspect(ctx, inputs[i])
-		if err != nil {
-			b.Fatal(err)
-		}
-		metas[i] = meta
-		total += size
-	}
-	out := filepath.Join(b.TempDir(), "out.avro")
-	b.SetBytes(total)
-	b.ResetTimer()
-	for b.Loop() {
-		w, err := os.Create(out)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := m.Merge(ctx, w, inputs, metas, shoal.MergeOptions{Mode: shoal.ModeConcat}); err != nil {
-			b.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	mergetest.BenchMerge(b, avro.New(), benchInputs(b), shoal.ModeConcat)
 }
 
-// BenchmarkCat is the baseline for BenchmarkConcat: the same inputs copied
-// into one file with io.Copy, as cat does.
-func BenchmarkCat(b *testing.B) {
-	paths := benchInputs(b)
-	out := filepath.Join(b.TempDir(), "out.avro")
-	var total int64
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		total += st.Size()
-	}
-	b.SetBytes(total)
-	b.ResetTimer()
-	for b.Loop() {
-		w, err := os.Create(out)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, p := range paths {
-			f, err := os.Open(p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := io.Copy(w, f); err != nil {
-				b.Fatal(err)
-			}
-			f.Close()
-		}
-		if err := w.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+// BenchmarkCat is the floor of BenchmarkConcat: the same inputs copied as
+// cat copies them.
+func BenchmarkCat(b *testing.B) { mergetest.BenchCat(b, benchInputs(b)) }
 
 // swapInputs returns the inputs of BenchmarkSwapVsCat: the *.avro files of
 // $SHOAL_AVRO_BENCH_DIR (such as mergebench's .bench/merge/in/avro-1000)

@@ -202,7 +202,7 @@ func SameRows(a, b []string) bool {
 
 func head(rows []string) []string { return rows[:min(3, len(rows))] }
 
-func open(t *testing.T, p string) (*os.File, int64) {
+func open(t testing.TB, p string) (*os.File, int64) {
 	t.Helper()
 	f, err := os.Open(p) //nolint:gosec // test input
 	if err != nil {

@@ -1,15 +1,14 @@
 package orc
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/merge/mergetest"
 )
 
 const (
@@ -73,79 +72,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func openInputs(b *testing.B, paths []string) []shoal.MergeInput {
-	b.Helper()
-	inputs := make([]shoal.MergeInput, len(paths))
-	for i, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = f.Close() })
-		st, err := f.Stat()
-		if err != nil {
-			b.Fatal(err)
-		}
-		inputs[i] = shoal.MergeInput{Name: filepath.Base(p), Size: st.Size(), R: f}
-	}
-	return inputs
-}
-
 // BenchmarkConcat merges 200 ORC files of about 1 MiB into a file.
 func BenchmarkConcat(b *testing.B) {
-	paths, size := benchFilesOnDisk(b)
-	inputs := openInputs(b, paths)
-	ctx := context.Background()
-	m := New()
-	metas := make([]*shoal.FileMeta, len(inputs))
-	for i, in := range inputs {
-		meta, err := m.Inspect(ctx, in)
-		if err != nil {
-			b.Fatal(err)
-		}
-		metas[i] = meta
-	}
-	out := filepath.Join(b.TempDir(), "merged.orc")
-	b.SetBytes(size)
-	b.ResetTimer()
-	for b.Loop() {
-		w, err := os.Create(out)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := m.Merge(ctx, w, inputs, metas, shoal.MergeOptions{Mode: shoal.ModeConcat}); err != nil {
-			b.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	paths, _ := benchFilesOnDisk(b)
+	mergetest.BenchMerge(b, New(), paths, shoal.ModeConcat)
 }
 
 // BenchmarkConcatBaselineCat copies the same 200 files into one, as cat
 // does, for comparison with BenchmarkConcat.
 func BenchmarkConcatBaselineCat(b *testing.B) {
-	paths, size := benchFilesOnDisk(b)
-	out := filepath.Join(b.TempDir(), "cat.orc")
-	b.SetBytes(size)
-	b.ResetTimer()
-	for b.Loop() {
-		w, err := os.Create(out)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, p := range paths {
-			f, err := os.Open(p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := io.Copy(w, f); err != nil {
-				b.Fatal(err)
-			}
-			_ = f.Close()
-		}
-		if err := w.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	paths, _ := benchFilesOnDisk(b)
+	mergetest.BenchCat(b, paths)
 }

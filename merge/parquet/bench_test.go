@@ -1,10 +1,8 @@
 package parquet
 
 import (
-	"context"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 	pq "github.com/parquet-go/parquet-go"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/merge/mergetest"
 )
 
 // benchRow is the row of the benchmark inputs: a mix of compressible and
@@ -77,77 +76,16 @@ func benchFiles(b *testing.B, count int) []string {
 	return paths
 }
 
-// benchMerge merges 200 generated 1 MiB files in mode, once per iteration.
-func benchMerge(b *testing.B, mode shoal.MergeMode) {
-	paths := benchFiles(b, 200)
-	m := New()
-	var ins []shoal.MergeInput
-	var metas []*shoal.FileMeta
-	var total int64
-	for _, p := range paths {
-		in, meta := inspect(b, p)
-		ins = append(ins, in)
-		metas = append(metas, meta)
-		total += in.Size
-	}
-	out := filepath.Join(b.TempDir(), "merged.parquet")
-	b.SetBytes(total)
-	b.ResetTimer()
-	for b.Loop() {
-		f, err := os.Create(out) //nolint:gosec // benchmark output
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := m.Merge(context.Background(), f, ins, metas, shoal.MergeOptions{Mode: mode}); err != nil {
-			b.Fatal(err)
-		}
-		if err := f.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkConcat concatenates 200 files of 1 MiB.
-func BenchmarkConcat(b *testing.B) { benchMerge(b, shoal.ModeConcat) }
+func BenchmarkConcat(b *testing.B) {
+	mergetest.BenchMerge(b, New(), benchFiles(b, 200), shoal.ModeConcat)
+}
 
 // BenchmarkRewrite decodes and re-encodes 200 files of 1 MiB.
-func BenchmarkRewrite(b *testing.B) { benchMerge(b, shoal.ModeRewrite) }
-
-// BenchmarkCat is the baseline for BenchmarkConcat: the same inputs copied
-// into one file as cat does, with 128 KiB reads and writes.
-func BenchmarkCat(b *testing.B) {
-	paths := benchFiles(b, 200)
-	var total int64
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		total += st.Size()
-	}
-	out := filepath.Join(b.TempDir(), "cat.parquet")
-	buf := make([]byte, 128<<10)
-	b.SetBytes(total)
-	b.ResetTimer()
-	for b.Loop() {
-		dst, err := os.Create(out) //nolint:gosec // benchmark output
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, p := range paths {
-			src, err := os.Open(p) //nolint:gosec // benchmark input
-			if err != nil {
-				b.Fatal(err)
-			}
-			// Hide the files' ReaderFrom/WriterTo so the copy goes through
-			// buf, like cat's read/write loop.
-			if _, err := io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, buf); err != nil {
-				b.Fatal(err)
-			}
-			_ = src.Close()
-		}
-		if err := dst.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
+func BenchmarkRewrite(b *testing.B) {
+	mergetest.BenchMerge(b, New(), benchFiles(b, 200), shoal.ModeRewrite)
 }
+
+// BenchmarkCat is the floor of BenchmarkConcat: the same files copied as
+// cat copies them.
+func BenchmarkCat(b *testing.B) { mergetest.BenchCat(b, benchFiles(b, 200)) }
