@@ -255,14 +255,13 @@ func (e *Engine) planPartition(ctx context.Context, t *shoal.Table, p shoal.Part
 	if why != "" {
 		return refuse("%s", why)
 	}
+	_, ref := reference(metas)
+	pp.Schema = metas[ref].Schema
 	for i := range groups {
 		g := &groups[i]
 		for _, in := range g.Inputs {
 			m := *metas[in]
-			if pp.Schema == "" || m.Units > 0 && metas[g.Inputs[0]].Units == 0 {
-				pp.Schema = m.Schema // prefer a file with data
-			}
-			m.Schema = ""
+			m.Schema = "" // the partition's, in pp.Schema
 			g.Metas = append(g.Metas, m)
 		}
 	}
@@ -348,18 +347,8 @@ func (e *Engine) inspectFile(ctx context.Context, name string, r shoal.ReadAtClo
 // when every file has the same schema and codec, else rewritten; text is
 // concatenated.
 func resolveMode(mode shoal.MergeMode, format shoal.Format, metas map[string]*shoal.FileMeta, rowGroup int64) (shoal.MergeMode, string, string) {
-	names := make([]string, 0, len(metas))
-	for n := range metas {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	first := metas[names[0]]
-	for _, n := range names {
-		if metas[n].Units > 0 {
-			first = metas[n] // compare with a file that has data
-			break
-		}
-	}
+	names, ref := reference(metas)
+	first := metas[ref]
 	var incompatible error
 	var units, unitBytes int64
 	for _, n := range names {
@@ -370,13 +359,13 @@ func resolveMode(mode shoal.MergeMode, format shoal.Format, metas map[string]*sh
 			// A Parquet file without row groups adds only its schema,
 			// which must still match; its codec does not matter.
 			if m.Schema != first.Schema && incompatible == nil {
-				incompatible = fmt.Errorf("%s and %s: schemas differ", names[0], n)
+				incompatible = fmt.Errorf("%s and %s: schemas differ", ref, n)
 			}
 			continue
 		}
 		if incompatible == nil {
 			if err := shoal.ConcatCompatible(first, m); err != nil {
-				incompatible = fmt.Errorf("%s and %s: %w", names[0], n, err)
+				incompatible = fmt.Errorf("%s and %s: %w", ref, n, err)
 			}
 		}
 	}
@@ -437,6 +426,23 @@ func resolveMode(mode shoal.MergeMode, format shoal.Format, metas map[string]*sh
 		}
 		return shoal.ModeConcat, "text is concatenated", ""
 	}
+}
+
+// reference returns the names of the inspected files, sorted, and the name
+// of the file the others are compared with: the first that has data (a Parquet file
+// without row groups says nothing of codecs), or the first.
+func reference(metas map[string]*shoal.FileMeta) (names []string, ref string) {
+	names = make([]string, 0, len(metas))
+	for n := range metas {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if metas[n].Units > 0 {
+			return names, n
+		}
+	}
+	return names, names[0]
 }
 
 // bucketName matches Hive's bucket file names: 000003_0, 000003_0_copy_2,
