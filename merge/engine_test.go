@@ -457,16 +457,22 @@ func TestEngine_GC(t *testing.T) {
 		t.Fatalf("run: %v %+v", err, j)
 	}
 	backup := j.Results[0].Backup
+	// Orphans beside a partition and beside a table's directory (as an
+	// unpartitioned table's merge leaves them).
 	orphan := filepath.Join(filepath.Dir(dir), ".dt=1.shoal-staging-999")
-	if err := os.Mkdir(orphan, 0o755); err != nil {
-		t.Fatal(err)
+	tableOrphan := filepath.Join(root, "db.db", ".events.shoal-backup-998")
+	for _, d := range []string{orphan, tableOrphan} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// Before expiry: only the orphan goes.
+	// Before expiry: only the orphans go.
 	rep, err := env.engine.GC(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Backups) != 0 || !slices.Equal(rep.Orphans, []string{orphan}) {
+	slices.Sort(rep.Orphans)
+	if len(rep.Backups) != 0 || !slices.Equal(rep.Orphans, []string{tableOrphan, orphan}) {
 		t.Fatalf("gc before expiry: %+v", rep)
 	}
 	if _, err := os.Stat(backup); err != nil {

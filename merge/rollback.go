@@ -189,14 +189,16 @@ func (e *Engine) needed(ctx context.Context, kind string, jobID int64, p string)
 	return false
 }
 
-// walkTables calls fn for each directory entry in the directories that
-// can hold partition siblings: every table's location, its parent, and
-// each partition level below it.
+// walkTables calls fn for each hidden directory in the directories that
+// can hold partition siblings: each table's location and every partition
+// level below it, and, once each, the directories that hold tables (the
+// siblings of an unpartitioned table's directory).
 func (e *Engine) walkTables(ctx context.Context, fn func(dir, name string) error) error {
 	dbs, err := e.Catalog.Databases(ctx)
 	if err != nil {
 		return err
 	}
+	parents := map[string]bool{}
 	for _, db := range dbs {
 		tables, err := e.Catalog.Tables(ctx, db.Name)
 		if err != nil {
@@ -206,45 +208,49 @@ func (e *Engine) walkTables(ctx context.Context, fn func(dir, name string) error
 			if t.Location == "" {
 				continue
 			}
-			if err := e.walkDirs(ctx, parentDir(t.Location), 0, fn, path.Base(t.Location)); err != nil {
+			parents[parentDir(t.Location)] = true
+			if err := e.walkDirs(ctx, t.Location, len(t.PartitionKeys), fn); err != nil {
 				return err
 			}
-			if err := e.walkDirs(ctx, t.Location, len(t.PartitionKeys), fn, ""); err != nil {
-				return err
-			}
+		}
+	}
+	for dir := range parents {
+		if err := e.walkDirs(ctx, dir, 0, fn); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// walkDirs lists dir, calls fn for hidden entries (prefixed by only, when
-// set), and descends depth more levels into visible directories.
-func (e *Engine) walkDirs(ctx context.Context, dir string, depth int, fn func(dir, name string) error, only string) error {
-	var subdirs []string
+// walkDirs lists dir, then calls fn for its hidden directories and
+// descends depth more levels into its visible ones. fn runs after the
+// listing, so it may remove what it is given.
+func (e *Engine) walkDirs(ctx context.Context, dir string, depth int, fn func(dir, name string) error) error {
+	var hidden, subdirs []string
 	err := e.FS.List(ctx, dir, func(fi shoal.FileInfo) error {
 		name := path.Base(fi.Path)
-		if !fi.IsDir {
-			return nil
-		}
-		if strings.HasPrefix(name, ".") {
-			if only == "" || strings.HasPrefix(name, "."+only+".") {
-				return fn(dir, name)
-			}
-			return nil
-		}
-		if depth > 0 {
+		switch {
+		case !fi.IsDir:
+		case strings.HasPrefix(name, "."):
+			hidden = append(hidden, name)
+		case depth > 0:
 			subdirs = append(subdirs, name)
 		}
 		return nil
 	})
+	if shoal.ErrorCode(err) == shoal.ENOTFOUND {
+		return nil
+	}
 	if err != nil {
-		if shoal.ErrorCode(err) == shoal.ENOTFOUND {
-			return nil
-		}
 		return err
 	}
+	for _, h := range hidden {
+		if err := fn(dir, h); err != nil {
+			return err
+		}
+	}
 	for _, s := range subdirs {
-		if err := e.walkDirs(ctx, joinPath(dir, s), depth-1, fn, ""); err != nil {
+		if err := e.walkDirs(ctx, joinPath(dir, s), depth-1, fn); err != nil {
 			return err
 		}
 	}
