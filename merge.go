@@ -79,14 +79,6 @@ type FileMeta struct {
 	Terminated bool `json:"terminated,omitempty"`
 }
 
-// AvgUnit returns the mean size of the file's row groups, stripes or blocks.
-func (m *FileMeta) AvgUnit() int64 {
-	if m.Units == 0 {
-		return 0
-	}
-	return m.UnitBytes / int64(m.Units)
-}
-
 // ApplyHeader applies a table's skip.header.line.count to the metadata of
 // a text file, whose merger counts every line as a row (it cannot know the
 // table's header count): the first n lines are header, not rows. n = 0

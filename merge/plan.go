@@ -3,7 +3,6 @@ package merge
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -529,5 +528,3 @@ func bytesText(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %s", v, units[i])
 }
-
-var errNotRunnable = errors.New("the plan has no partition to merge")

@@ -12,6 +12,8 @@ import (
 	"github.com/shoalhq/shoal"
 )
 
+var errNotRunnable = errors.New("the plan has no partition to merge")
+
 // Create plans a table and records the plan as a job in state planned.
 func (e *Engine) Create(ctx context.Context, req PlanRequest, actor string) (*shoal.MergeJob, error) {
 	plan, err := e.Plan(ctx, req)

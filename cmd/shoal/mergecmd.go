@@ -79,12 +79,11 @@ func newEngine(cfg config.Config, st shoal.Store, stderr io.Writer) (*merge.Engi
 // mergeJSON is the output of `shoal merge --output json`. Scripts depend
 // on these field names: keep them stable.
 type mergeJSON struct {
-	JobID      int64                   `json:"job_id"`
-	State      shoal.MergeState        `json:"state"`
-	Partitions []mergePartitionJSON    `json:"partitions"`
-	Error      string                  `json:"error,omitempty"`
-	Plan       *shoal.Plan             `json:"plan,omitempty"`
-	Results    []shoal.PartitionResult `json:"-"`
+	JobID      int64                `json:"job_id"`
+	State      shoal.MergeState     `json:"state"`
+	Partitions []mergePartitionJSON `json:"partitions"`
+	Error      string               `json:"error,omitempty"`
+	Plan       *shoal.Plan          `json:"plan,omitempty"`
 }
 
 type mergePartitionJSON struct {
