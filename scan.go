@@ -176,3 +176,33 @@ type WriteFile interface {
 	Sync() error
 	Close() error
 }
+
+// CatalogWriter is implemented by catalogs that can record what a merge did:
+// the Hive Metastore over Thrift. Catalogs read from a metastore's backend
+// database or from a directory tree do not implement it.
+type CatalogWriter interface {
+	// Relocate switches the storage location of partition p of t (p is nil
+	// for an unpartitioned table) from oldLocation to newLocation in one
+	// metastore call (alter_partition or alter_table). It fails with
+	// ECONFLICT, changing nothing, when the current location is not
+	// oldLocation.
+	Relocate(ctx context.Context, t *Table, p *Partition, oldLocation, newLocation string) error
+	// UpdateStats records the file count and total bytes of partition p of
+	// t (p nil for an unpartitioned table) as the numFiles and totalSize
+	// parameters, and sets transient_lastDdlTime to now.
+	UpdateStats(ctx context.Context, t *Table, p *Partition, files, bytes int64) error
+}
+
+// ObjectStore is implemented by a WritableFS whose directories are key
+// prefixes, such as S3. Its Rename copies and then deletes object by object,
+// so it is not atomic for readers, and a crash can leave a directory's
+// objects split between the old and the new name. Mkdir and SyncDir do
+// nothing there, and Link copies.
+type ObjectStore interface {
+	WritableFS
+	// ResumeRename finishes an interrupted Rename of oldpath to newpath:
+	// every object still under oldpath is copied to newpath unless an
+	// object of the same size is already there, then deleted. It is
+	// idempotent, and succeeds when oldpath holds nothing.
+	ResumeRename(ctx context.Context, oldpath, newpath string) error
+}
