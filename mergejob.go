@@ -217,7 +217,9 @@ type MergeJobUpdate struct {
 
 // MergeJobFilter selects merge jobs.
 type MergeJobFilter struct {
-	State    MergeState
+	State MergeState
+	// Catalog is the catalog's name; "" matches every catalog.
+	Catalog  string
 	Database string
 	Table    string
 	Limit    int

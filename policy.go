@@ -41,6 +41,9 @@ type Policy struct {
 	// auto mode rewrites a partition whose average row group is below
 	// a quarter of it.
 	RowGroupSize *int64 `json:"row_group_size,omitempty"`
+	// ClusterBytes sends partitions at least this large to the cluster
+	// (HiveServer2 or Kyuubi) when the catalog has one; 0 never does.
+	ClusterBytes *int64 `json:"cluster_bytes,omitempty"`
 
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	UpdatedBy string    `json:"updated_by,omitempty"`
@@ -88,6 +91,9 @@ func (p *Policy) Validate() error {
 	if p.SmallFileSize != nil && p.TargetFileSize != nil && *p.SmallFileSize > *p.TargetFileSize {
 		return Errorf(EINVALID, "policy %s: small_file_size must not exceed target_file_size", p.Scope)
 	}
+	if p.ClusterBytes != nil && *p.ClusterBytes < 0 {
+		return Errorf(EINVALID, "policy %s: cluster_bytes must not be negative", p.Scope)
+	}
 	if p.MinAge != nil && *p.MinAge < 0 {
 		return Errorf(EINVALID, "policy %s: min_age must not be negative", p.Scope)
 	}
@@ -127,6 +133,9 @@ type EffectivePolicy struct {
 	MaxBytesPerRun int64     `json:"max_bytes_per_run"`
 	Mode           MergeMode `json:"mode"`
 	RowGroupSize   int64     `json:"row_group_size"`
+	// ClusterBytes: partitions at least this large go to the cluster; 0
+	// never (by size).
+	ClusterBytes int64 `json:"cluster_bytes"`
 	// Sources names the scopes that contributed, widest first.
 	Sources []string `json:"sources"`
 }
@@ -187,6 +196,9 @@ func (e *EffectivePolicy) apply(p *Policy) {
 	}
 	if p.RowGroupSize != nil {
 		e.RowGroupSize = *p.RowGroupSize
+	}
+	if p.ClusterBytes != nil {
+		e.ClusterBytes = *p.ClusterBytes
 	}
 }
 

@@ -28,8 +28,9 @@ type Store interface {
 	GetScan(ctx context.Context, id int64) (*Scan, error)
 	// ListScans returns scans, newest first, and the number that match.
 	ListScans(ctx context.Context, f ScanFilter) ([]*Scan, int64, error)
-	// LatestSnapshot returns the newest succeeded scan, or ENOTFOUND.
-	LatestSnapshot(ctx context.Context) (*Scan, error)
+	// LatestSnapshot returns the newest succeeded scan of a catalog (of
+	// any catalog when catalog is ""), or ENOTFOUND.
+	LatestSnapshot(ctx context.Context, catalog string) (*Scan, error)
 
 	// SnapshotWriter returns a writer for the statistics of scan id. Each
 	// write commits on its own, so a snapshot of any size never holds one
@@ -55,10 +56,10 @@ type Store interface {
 	ListPartitions(ctx context.Context, f PartitionFilter) ([]PartitionStats, int64, error)
 	// TableTrend returns a table's statistics across succeeded snapshots,
 	// oldest first, at most limit points (the newest ones).
-	TableTrend(ctx context.Context, db, table string, limit int) ([]TrendPoint, error)
+	TableTrend(ctx context.Context, catalog, db, table string, limit int) ([]TrendPoint, error)
 	// WarehouseTrend returns the warehouse totals across succeeded
 	// snapshots, oldest first, at most limit points (the newest ones).
-	WarehouseTrend(ctx context.Context, limit int) ([]TrendPoint, error)
+	WarehouseTrend(ctx context.Context, catalog string, limit int) ([]TrendPoint, error)
 }
 
 // SnapshotWriter appends the statistics of one scan. Partitions and tables

@@ -26,8 +26,12 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	// Catalog is the warehouse to scan.
+	// Catalog is the warehouse to scan, when there is one. It is named
+	// "default" unless it has a name.
 	Catalog CatalogConfig `yaml:"catalog"`
+	// Catalogs are further named catalogs (clusters), each with its own
+	// metastore, file-system settings and policy defaults.
+	Catalogs []CatalogConfig `yaml:"catalogs"`
 	// Store is where scans and snapshots are kept.
 	Store StoreConfig `yaml:"store"`
 	// Server is the HTTP API and dashboard.
@@ -47,11 +51,127 @@ type Config struct {
 	Log LogConfig `yaml:"log"`
 }
 
-// CatalogConfig names the catalog.
+// DefaultCatalog is the name of the catalog configured under catalog:
+// without a name.
+const DefaultCatalog = "default"
+
+// CatalogConfig is one catalog: a metastore and the file systems that hold
+// its tables.
 type CatalogConfig struct {
-	// URL of the catalog. Supported: warehouse:///abs/path (a Hive
-	// warehouse directory on local disk). Required by serve, worker and scan.
+	// Name identifies the catalog in the API, the dashboard and the store:
+	// letters, digits, '-' and '_' (default "default" for catalog:).
+	Name string `yaml:"name"`
+	// URL of the catalog: warehouse:///abs/path (a Hive warehouse
+	// directory on local disk), thrift://host:9083[,host2:9083] (the Hive
+	// Metastore), or hmsdb+mysql:// / hmsdb+postgres:// (the metastore's
+	// backend database, read-only). Required by serve, worker and scan.
 	URL string `yaml:"url"`
+	// WriteURL is a thrift:// metastore URI used to record merges when URL
+	// is a read-only hmsdb+ database. Without it, merges of such a catalog
+	// swap directories and leave the metastore as it is.
+	WriteURL string `yaml:"write_url"`
+	// Files, when set to fsimage:///path/to/fsimage, makes scans list files
+	// from an offline HDFS fsimage instead of the live file system: no
+	// NameNode call at all. Merges still use the live file system.
+	Files string `yaml:"files"`
+	// HiveServer is a hive2:// or kyuubi:// URI. Partitions at least
+	// merge.cluster_bytes large, RCFile partitions and ACID tables are
+	// merged there with Hive SQL instead of in-process.
+	HiveServer string `yaml:"hiveserver"`
+	// HDFS configures hdfs:// locations.
+	HDFS HDFSConfig `yaml:"hdfs"`
+	// S3 configures s3:// and s3a:// locations.
+	S3 S3Config `yaml:"s3"`
+	// Policy and Merge override the global policy and merge defaults for
+	// this catalog; unset (zero) fields inherit them.
+	Policy PolicyConfig `yaml:"policy"`
+	Merge  MergeConfig  `yaml:"merge"`
+}
+
+// HDFSConfig configures access to HDFS.
+type HDFSConfig struct {
+	// ConfDir holds core-site.xml and hdfs-site.xml (default
+	// $HADOOP_CONF_DIR).
+	ConfDir string `yaml:"conf_dir"`
+	// User is the HDFS user without Kerberos (default $HADOOP_USER_NAME,
+	// then the OS user).
+	User string `yaml:"user"`
+	// Keytab and Principal log in with Kerberos; without a keytab the
+	// ticket cache (KRB5CCNAME) is used when the cluster needs Kerberos.
+	Keytab    string `yaml:"keytab"`
+	Principal string `yaml:"principal"`
+	// Krb5Conf is the Kerberos configuration (default /etc/krb5.conf).
+	Krb5Conf string `yaml:"krb5_conf"`
+	// CCache is the Kerberos ticket cache used without a keytab (default
+	// $KRB5CCNAME, then /tmp/krb5cc_<uid>). A ticket cache is not renewed:
+	// long-running servers should use a keytab.
+	CCache string `yaml:"ccache"`
+	// OpsPerSecond limits NameNode operations per second; 0 is unlimited.
+	OpsPerSecond float64 `yaml:"ops_per_second"`
+	// Timeout bounds connecting and each NameNode call (default 30s).
+	Timeout Duration `yaml:"timeout"`
+}
+
+// S3Config configures access to S3 and S3-compatible stores.
+type S3Config struct {
+	// Endpoint is the service URL, for S3-compatible stores (empty: AWS).
+	Endpoint string `yaml:"endpoint"`
+	// Region (default us-east-1 with an endpoint, else from the AWS
+	// configuration).
+	Region string `yaml:"region"`
+	// PathStyle addresses buckets as endpoint/bucket (MinIO and most
+	// S3-compatible stores need it).
+	PathStyle bool `yaml:"path_style"`
+	// AccessKey and SecretKey are static credentials; leave them empty to
+	// use the AWS default chain (environment, shared files, web identity,
+	// instance metadata). Set the secret through SHOAL_CATALOG_S3_SECRET_KEY.
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	// PartSize is the multipart upload part size (default 64MiB).
+	PartSize Size `yaml:"part_size"`
+	// OpsPerSecond limits requests per second; 0 is unlimited.
+	OpsPerSecond float64 `yaml:"ops_per_second"`
+}
+
+// AllCatalogs returns every configured catalog: catalog: first (named
+// "default" unless named), then catalogs:. Each one's policy and merge
+// settings are resolved against the global ones.
+func (c *Config) AllCatalogs() []CatalogConfig {
+	var out []CatalogConfig
+	if c.Catalog.URL != "" {
+		cc := c.Catalog
+		if cc.Name == "" {
+			cc.Name = DefaultCatalog
+		}
+		out = append(out, cc)
+	}
+	out = append(out, c.Catalogs...)
+	for i := range out {
+		out[i].Policy = inherit(out[i].Policy, c.Policy)
+		out[i].Merge = inherit(out[i].Merge, c.Merge)
+	}
+	return out
+}
+
+// FindCatalog returns the catalog with that name.
+func (c *Config) FindCatalog(name string) (CatalogConfig, bool) {
+	for _, cc := range c.AllCatalogs() {
+		if cc.Name == name {
+			return cc, true
+		}
+	}
+	return CatalogConfig{}, false
+}
+
+// inherit returns over with every zero field taken from base.
+func inherit[T any](over, base T) T {
+	o, b := reflect.ValueOf(&over).Elem(), reflect.ValueOf(base)
+	for i := range o.NumField() {
+		if o.Field(i).IsZero() {
+			o.Field(i).Set(b.Field(i))
+		}
+	}
+	return over
 }
 
 // StoreConfig names the store.
@@ -129,6 +249,7 @@ func (m MergeConfig) Policy(p PolicyConfig) shoal.EffectivePolicy {
 	pol.RowGroupSize = int64(m.RowGroupSize)
 	pol.MaxBytesPerJob = int64(m.MaxBytesPerJob)
 	pol.MaxBytesPerRun = int64(m.MaxBytesPerRun)
+	pol.ClusterBytes = int64(m.ClusterBytes)
 	pol.Sources = []string{"config"}
 	return pol
 }
@@ -157,6 +278,10 @@ type MergeConfig struct {
 	// Retention is how long the original files of a merged partition are
 	// kept for rollback (default 168h, 7 days).
 	Retention Duration `yaml:"retention"`
+	// ClusterBytes: partitions at least this large are merged on the
+	// cluster through the catalog's HiveServer2 or Kyuubi instead of
+	// in-process (default 0: never, by size).
+	ClusterBytes Size `yaml:"cluster_bytes"`
 }
 
 // AuthConfig protects the mutating endpoints.
@@ -263,6 +388,9 @@ func EnvVars(cfg *Config) []EnvVar {
 			}
 			p := append(append([]string(nil), path...), tag)
 			fv := v.Field(i)
+			if fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Struct {
+				continue // catalogs: lists are set in the file only
+			}
 			if fv.Kind() == reflect.Struct {
 				walk(fv, p)
 				continue
@@ -365,12 +493,19 @@ func (c *Config) Validate(requireCatalog bool) error {
 	bad := func(field string, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if c.Catalog.URL == "" {
-		if requireCatalog {
-			bad("catalog.url", "is required (for example warehouse:///data/warehouse)")
+	if c.Catalog.URL == "" && len(c.Catalogs) == 0 && requireCatalog {
+		bad("catalog.url", "is required (for example warehouse:///data/warehouse)")
+	}
+	if c.Catalog.URL == "" && (c.Catalog != CatalogConfig{}) {
+		bad("catalog.url", "is required when other catalog settings are set")
+	}
+	seen := map[string]bool{}
+	for i, cc := range c.AllCatalogs() {
+		field := "catalogs[" + strconv.Itoa(i-btoi(c.Catalog.URL != "")) + "]"
+		if i == 0 && c.Catalog.URL != "" {
+			field = "catalog"
 		}
-	} else if err := checkURL(c.Catalog.URL, "warehouse"); err != nil {
-		bad("catalog.url", "%v (thrift, hmsdb+mysql, hmsdb+postgres, hdfs, s3 and fsimage catalogs are planned)", err)
+		errs = append(errs, cc.validate(field, seen)...)
 	}
 	if c.Store.URL == "" {
 		bad("store.url", "is required")
@@ -463,6 +598,94 @@ func (c *Config) Validate(requireCatalog bool) error {
 	return errors.Join(errs...)
 }
 
+// CatalogSchemes are the catalog URL schemes.
+var CatalogSchemes = []string{"warehouse", "thrift", "hmsdb+mysql", "hmsdb+postgres"}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// validate checks one catalog; field is its path in the file.
+func (cc *CatalogConfig) validate(field string, seen map[string]bool) []error {
+	var errs []error
+	bad := func(f string, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s.%s: %s", field, f, fmt.Sprintf(format, args...)))
+	}
+	switch {
+	case cc.Name == "":
+		bad("name", "is required")
+	case !validName(cc.Name):
+		bad("name", "%q must be 1 to 64 letters, digits, '-' or '_'", cc.Name)
+	case seen[cc.Name]:
+		bad("name", "%q is used by another catalog", cc.Name)
+	}
+	seen[cc.Name] = true
+	if cc.URL == "" {
+		bad("url", "is required")
+	} else if err := checkURL(cc.URL, CatalogSchemes...); err != nil {
+		bad("url", "%v", err)
+	}
+	if cc.WriteURL != "" {
+		if err := checkURL(cc.WriteURL, "thrift"); err != nil {
+			bad("write_url", "%v", err)
+		} else if !strings.HasPrefix(cc.URL, "hmsdb+") {
+			bad("write_url", "is only for hmsdb+ catalogs, which cannot write")
+		}
+	}
+	if cc.Files != "" {
+		if err := checkURL(cc.Files, "fsimage"); err != nil {
+			bad("files", "%v", err)
+		}
+	}
+	if cc.HiveServer != "" {
+		if err := checkURL(cc.HiveServer, "hive2", "kyuubi"); err != nil {
+			bad("hiveserver", "%v", err)
+		}
+	}
+	if cc.HDFS.OpsPerSecond < 0 {
+		bad("hdfs.ops_per_second", "must not be negative, got %g", cc.HDFS.OpsPerSecond)
+	}
+	if cc.HDFS.Timeout < 0 {
+		bad("hdfs.timeout", "must not be negative, got %s", cc.HDFS.Timeout)
+	}
+	if cc.S3.OpsPerSecond < 0 {
+		bad("s3.ops_per_second", "must not be negative, got %g", cc.S3.OpsPerSecond)
+	}
+	if cc.S3.PartSize != 0 && (cc.S3.PartSize < 5*1<<20 || cc.S3.PartSize > 5*1<<30) {
+		bad("s3.part_size", "must be between 5MiB and 5GiB, got %s", cc.S3.PartSize)
+	}
+	if (cc.S3.AccessKey == "") != (cc.S3.SecretKey == "") {
+		bad("s3", "access_key and secret_key go together")
+	}
+	if cc.S3.Endpoint != "" {
+		if err := checkURL(cc.S3.Endpoint, "http", "https"); err != nil {
+			bad("s3.endpoint", "%v", err)
+		}
+	}
+	if cc.Merge.Mode != "" && !shoal.MergeMode(cc.Merge.Mode).Valid() {
+		bad("merge.mode", "%q is not auto, concat or rewrite", cc.Merge.Mode)
+	}
+	if cc.Policy.SmallFileSize > cc.Policy.TargetFileSize && cc.Policy.TargetFileSize > 0 {
+		bad("policy.small_file_size", "%s must not exceed target_file_size %s", cc.Policy.SmallFileSize, cc.Policy.TargetFileSize)
+	}
+	return errs
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func checkURL(s string, schemes ...string) error {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -479,7 +702,22 @@ func checkURL(s string, schemes ...string) error {
 // redact removes a password from a URL for messages.
 func redact(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return s
+	}
+	q := u.Query()
+	hidden := false
+	for k := range q {
+		switch strings.ToLower(k) {
+		case "password", "secret", "secret_key", "token":
+			q.Set(k, "xxxxx")
+			hidden = true
+		}
+	}
+	if hidden {
+		u.RawQuery = q.Encode()
+	}
+	if u.User == nil && !hidden {
 		return s
 	}
 	return u.Redacted()

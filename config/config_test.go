@@ -126,3 +126,38 @@ func FuzzParse(f *testing.F) {
 		_ = cfg.Validate(false) // must not panic
 	})
 }
+
+func TestAllCatalogs(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load("testdata/full.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := cfg.AllCatalogs()
+	var names []string
+	for _, c := range cats {
+		names = append(names, c.Name)
+	}
+	if strings.Join(names, ",") != "default,prod,lake" {
+		t.Fatalf("catalog names = %v", names)
+	}
+	prod, ok := cfg.FindCatalog("prod")
+	if !ok || prod.HDFS.OpsPerSecond != 200 || prod.HiveServer != "hive2://hs2:10000/default" {
+		t.Fatalf("prod = %+v", prod)
+	}
+	// Unset fields inherit the global settings; set ones override them.
+	if prod.Merge.ClusterBytes != 10<<30 || prod.Merge.Retention != cfg.Merge.Retention || prod.Policy.SmallFileSize != 32<<20 {
+		t.Errorf("prod policy %+v merge %+v", prod.Policy, prod.Merge)
+	}
+	lake, _ := cfg.FindCatalog("lake")
+	if lake.Policy.SmallFileSize != 8<<20 || lake.Policy.TargetFileSize != 256<<20 || lake.Merge.ClusterBytes != 0 {
+		t.Errorf("lake policy %+v merge %+v", lake.Policy, lake.Merge)
+	}
+	if _, ok := cfg.FindCatalog("nope"); ok {
+		t.Error("FindCatalog(nope) found a catalog")
+	}
+	// The file is not changed by resolving.
+	if cfg.Catalogs[1].Policy.TargetFileSize != 0 {
+		t.Error("AllCatalogs changed the configuration")
+	}
+}

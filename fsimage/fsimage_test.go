@@ -285,7 +285,12 @@ func TestOpen_malformed(t *testing.T) {
 		{"truncated file", good[:len(good)-10], ""},
 		{"truncated middle", cut, ""},
 		{"section beyond file", sectionBeyond(t, good), "outside the file body"},
-		{"unknown codec", withCodec(t, good, "org.apache.hadoop.io.compress.SnappyCodec"), "unsupported codec \"org.apache.hadoop.io.compress.SnappyCodec\""},
+		{"unknown codec", withCodec(t, good, "com.hadoop.compression.lzo.LzoCodec"), "unsupported codec \"com.hadoop.compression.lzo.LzoCodec\""},
+		{"snappy codec on plain sections", withCodec(t, good, fsimage.CodecSnappy), "SnappyCodec: block length"},
+		{"zstd codec on plain sections", withCodec(t, good, fsimage.CodecZstd), "ZStandardCodec"},
+		{"bzip2 codec on plain sections", withCodec(t, good, fsimage.CodecBZip2), "BZip2Codec"},
+		{"lz4 codec on plain sections", withCodec(t, good, fsimage.CodecLz4), "Lz4Codec"},
+		{"gzip codec on plain sections", withCodec(t, good, fsimage.CodecGzip), "GzipCodec"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			im, err := openBytes(t, tc.b)

@@ -3,14 +3,12 @@ package fsimage
 import (
 	"bufio"
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -25,13 +23,6 @@ const (
 	SectionInode       = "INODE"
 	SectionInodeDir    = "INODE_DIR"
 	SectionInodeRef    = "INODE_REFERENCE"
-)
-
-// Codec class names Hadoop writes into FileSummary.codec that this package
-// can decode.
-const (
-	CodecDefault = "org.apache.hadoop.io.compress.DefaultCodec"
-	CodecGzip    = "org.apache.hadoop.io.compress.GzipCodec"
 )
 
 // maxSummary bounds the FileSummary length read from the file trailer.
@@ -74,13 +65,17 @@ type Image struct {
 	// TransactionID is NS_INFO.transactionId (0 when the section is absent).
 	TransactionID uint64
 
-	// BatchSize is how many non-directory inodes Walk holds in memory
-	// while it resolves their parents with one pass over INODE_DIR.
-	// 0 means the default, 65536.
+	// BatchSize bounds how many runs of consecutive non-directory inode
+	// ids (16 bytes each) Walk and Stats hold while they join INODE with
+	// INODE_DIR. An image that needs more is processed in windows of
+	// inode ids, reading INODE_DIR and INODE once per window. 0 means the
+	// default, 1<<22.
 	BatchSize int
 
 	maskBits uint32
 	strs     map[uint32]string
+	users    nameTab
+	groups   nameTab
 	refs     []ref
 }
 
@@ -129,10 +124,8 @@ func Open(r io.ReaderAt, size int64) (*Image, error) {
 				s.Name, s.Offset, s.Length, len(Magic), summaryStart)
 		}
 	}
-	switch im.Codec {
-	case "", CodecDefault, CodecGzip:
-	default:
-		return nil, fmt.Errorf("unsupported codec %q (supported: none, %s, %s)", im.Codec, CodecDefault, CodecGzip)
+	if !knownCodec(im.Codec) {
+		return nil, fmt.Errorf("unsupported codec %q (supported: none, %s)", im.Codec, strings.Join(Codecs, ", "))
 	}
 	if err := im.readNSInfo(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", SectionNSInfo, err)
@@ -224,44 +217,36 @@ func eachField(b []byte, fn func(num protowire.Number, typ protowire.Type, v uin
 	return nil
 }
 
+// bufSize is the read buffer of a section: messages up to this size are
+// returned without copying.
+const bufSize = 1 << 20
+
 // msgReader reads the varint-delimited messages of one section.
 type msgReader struct {
-	br    *bufio.Reader
-	close func() error
-	limit uint64
-	buf   []byte
+	br      *bufio.Reader
+	release func()
+	limit   uint64
+	buf     []byte
+	skip    int // bytes of the previous message still to discard
 }
 
 // open returns a reader over the decompressed bytes of section s.
 func (im *Image) open(s Section) (*msgReader, error) {
 	sr := io.NewSectionReader(im.r, int64(s.Offset), int64(s.Length))
-	m := &msgReader{close: func() error { return nil }, limit: maxMessage}
-	switch im.Codec {
-	case "":
-		m.br = bufio.NewReaderSize(sr, 64<<10)
+	m := &msgReader{release: func() {}, limit: maxMessage}
+	switch {
+	case s.Length == 0:
+		m.br = bufio.NewReaderSize(bytes.NewReader(nil), 16)
+	case im.Codec == "":
+		m.br = bufio.NewReaderSize(sr, bufSize)
 		m.limit = min(s.Length, maxMessage)
-	case CodecDefault, CodecGzip:
-		if s.Length == 0 {
-			m.br = bufio.NewReader(bytes.NewReader(nil))
-			break
-		}
-		var (
-			zr  io.ReadCloser
-			err error
-		)
-		src := bufio.NewReaderSize(sr, 64<<10)
-		if im.Codec == CodecDefault {
-			zr, err = zlib.NewReader(src)
-		} else {
-			zr, err = gzip.NewReader(src)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("section %s: %w: %w", s.Name, ErrFormat, err)
-		}
-		m.br = bufio.NewReaderSize(zr, 64<<10)
-		m.close = zr.Close
 	default:
-		return nil, fmt.Errorf("unsupported codec %q", im.Codec)
+		r, release, err := decompress(im.Codec, sr)
+		if err != nil {
+			return nil, fmt.Errorf("section %s: %w", s.Name, err)
+		}
+		m.br = bufio.NewReaderSize(r, bufSize)
+		m.release = release
 	}
 	return m, nil
 }
@@ -269,15 +254,37 @@ func (im *Image) open(s Section) (*msgReader, error) {
 // next returns the next message, valid until the following call, or
 // io.EOF at a clean end of section.
 func (m *msgReader) next() ([]byte, error) {
-	n, err := binary.ReadUvarint(m.br)
-	if errors.Is(err, io.EOF) {
-		return nil, io.EOF
+	if m.skip > 0 {
+		if _, err := m.br.Discard(m.skip); err != nil {
+			return nil, readErr("message body", err)
+		}
+		m.skip = 0
 	}
-	if err != nil {
-		return nil, readErr("message length", err)
+	hdr, perr := m.br.Peek(binary.MaxVarintLen64)
+	if len(hdr) == 0 {
+		if errors.Is(perr, io.EOF) {
+			return nil, io.EOF
+		}
+		return nil, readErr("message length", perr)
 	}
+	n, k := protowire.ConsumeVarint(hdr)
+	if k < 0 {
+		if perr != nil && len(hdr) < binary.MaxVarintLen64 {
+			return nil, readErr("message length", perr)
+		}
+		return nil, formatErr("bad message length: %v", protowire.ParseError(k))
+	}
+	_, _ = m.br.Discard(k) // k bytes are buffered
 	if n > m.limit {
 		return nil, formatErr("message of %d bytes exceeds limit %d", n, m.limit)
+	}
+	if n <= uint64(m.br.Size()) {
+		b, err := m.br.Peek(int(n))
+		if err != nil {
+			return nil, readErr("message body", err)
+		}
+		m.skip = int(n)
+		return b, nil
 	}
 	// Grow the buffer as bytes arrive, so that a corrupt length cannot make
 	// us allocate far more than the section holds.
@@ -297,11 +304,6 @@ func (m *msgReader) next() ([]byte, error) {
 func readErr(what string, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return formatErr("truncated %s", what)
-	}
-	var ce flate.CorruptInputError
-	if errors.As(err, &ce) || errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrHeader) ||
-		errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
-		return formatErr("%s: %v", what, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
@@ -329,8 +331,24 @@ func (im *Image) withSection(name string, required bool, fn func(m *msgReader) e
 	if err != nil {
 		return err
 	}
-	defer func() { _ = m.close() }() // a decompressor of a read-only section
-	return fn(m)
+	defer m.release()
+	if err := fn(m); err != nil {
+		return err
+	}
+	if im.Codec != "" {
+		// Read a compressed stream to its end, so that its checksum (zlib,
+		// gzip, bzip2, zstd) is verified even when the messages end early.
+		if m.skip > 0 {
+			if _, err := m.br.Discard(m.skip); err != nil {
+				return readErr("message body", err)
+			}
+			m.skip = 0
+		}
+		if _, err := io.Copy(io.Discard, m.br); err != nil {
+			return readErr("end of compressed section", err)
+		}
+	}
+	return nil
 }
 
 // each calls fn with every remaining message of the section.
@@ -366,7 +384,11 @@ func (im *Image) readNSInfo() error {
 
 func (im *Image) readStringTable() error {
 	im.strs = make(map[uint32]string)
-	return im.withSection(SectionStringTable, false, im.readStrings)
+	if err := im.withSection(SectionStringTable, false, im.readStrings); err != nil {
+		return err
+	}
+	im.indexNames()
+	return nil
 }
 
 // readStrings reads the string table's header and entries.
@@ -437,14 +459,57 @@ func (im *Image) readRefs() error {
 	})
 }
 
-// owner resolves the user and group of a permission word.
-func (im *Image) owner(perm uint64) (user, group string) {
-	u := uint32(perm>>40) & 0xFFFFFF
-	g := uint32(perm>>16) & 0xFFFFFF
-	if im.maskBits > 0 {
-		shift := 32 - im.maskBits
-		u |= 1 << shift
-		g |= 2 << shift
-	}
-	return im.strs[u], im.strs[g]
+// nameTab resolves the 24-bit user or group serial of a permission word.
+type nameTab struct {
+	dense  []string
+	sparse map[uint32]string
 }
+
+func (t *nameTab) set(serial uint32, name string) {
+	if serial >= 1<<24 {
+		return // a permission word cannot name it
+	}
+	if serial < 1<<20 {
+		if int(serial) >= len(t.dense) {
+			t.dense = append(t.dense, make([]string, int(serial)+1-len(t.dense))...)
+		}
+		t.dense[serial] = name
+		return
+	}
+	if t.sparse == nil {
+		t.sparse = make(map[uint32]string)
+	}
+	t.sparse[serial] = name
+}
+
+func (t *nameTab) get(serial uint32) string {
+	if int(serial) < len(t.dense) {
+		return t.dense[serial]
+	}
+	return t.sparse[serial] // "" when absent, also for a nil map
+}
+
+// indexNames builds the user and group tables from the string table. With
+// maskBits > 0 an entry id carries its kind in the top maskBits bits
+// (1 user, 2 group); otherwise users and groups share one id space.
+func (im *Image) indexNames() {
+	for id, s := range im.strs {
+		if im.maskBits == 0 {
+			im.users.set(id, s)
+			im.groups.set(id, s)
+			continue
+		}
+		shift := 32 - im.maskBits
+		serial := id & (1<<shift - 1)
+		switch id >> shift {
+		case 1:
+			im.users.set(serial, s)
+		case 2:
+			im.groups.set(serial, s)
+		}
+	}
+}
+
+// userOf and groupOf resolve the owner fields of a permission word.
+func (im *Image) userOf(perm uint64) string  { return im.users.get(uint32(perm>>40) & 0xFFFFFF) }
+func (im *Image) groupOf(perm uint64) string { return im.groups.get(uint32(perm>>16) & 0xFFFFFF) }

@@ -1,6 +1,8 @@
 package fsimage
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,11 +61,23 @@ type Entry struct {
 	Target string
 }
 
-// inode is a decoded INode message before its path is known.
+// inode is a decoded INode message. Its byte slices alias the message.
 type inode struct {
-	Entry
-	name []byte
-	perm uint64
+	typ    Type
+	id     uint64
+	name   []byte
+	body   []byte
+	perm   uint64
+	repl   uint32
+	mtime  uint64 // milliseconds since the epoch
+	atime  uint64
+	pbs    uint64
+	blocks int
+	size   uint64
+	uc     bool
+	nsq    int64
+	dsq    int64
+	target []byte
 }
 
 func msTime(ms uint64) time.Time {
@@ -73,197 +87,322 @@ func msTime(ms uint64) time.Time {
 	return time.UnixMilli(int64(ms)).UTC()
 }
 
-// decodeInode decodes an INode message into in, reusing in.name's storage.
-func decodeInode(b []byte, in *inode) error {
-	*in = inode{name: in.name[:0]}
-	in.NsQuota, in.DsQuota = -1, -1
-	var body []byte
-	err := eachField(b, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+// uvarint is protowire.ConsumeVarint with a fast path for one byte.
+func uvarint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	return protowire.ConsumeVarint(b)
+}
+
+// nextField decodes the first field of b. Varint and fixed values are in
+// v, length-delimited values in data (aliasing b). n is the number of
+// bytes consumed, or a negative protowire error code.
+func nextField(b []byte) (num protowire.Number, typ protowire.Type, v uint64, data []byte, n int) {
+	var k int
+	if len(b) > 0 && b[0] < 0x80 && b[0] >= 8 {
+		num, typ, k = protowire.Number(b[0]>>3), protowire.Type(b[0]&7), 1
+	} else {
+		num, typ, k = protowire.ConsumeTag(b)
+		if k < 0 {
+			return 0, 0, 0, nil, k
+		}
+	}
+	b = b[k:]
+	var m int
+	switch typ {
+	case protowire.VarintType:
+		v, m = uvarint(b)
+	case protowire.Fixed64Type:
+		if len(b) < 8 {
+			return 0, 0, 0, nil, -1
+		}
+		v, m = binary.LittleEndian.Uint64(b), 8
+	case protowire.Fixed32Type:
+		if len(b) < 4 {
+			return 0, 0, 0, nil, -1
+		}
+		v, m = uint64(binary.LittleEndian.Uint32(b)), 4
+	case protowire.BytesType:
+		l, j := uvarint(b)
+		if j < 0 {
+			return 0, 0, 0, nil, j
+		}
+		if l > uint64(len(b)-j) {
+			return 0, 0, 0, nil, -1
+		}
+		data, m = b[j:j+int(l)], j+int(l)
+	default:
+		m = protowire.ConsumeFieldValue(num, typ, b)
+	}
+	if m < 0 {
+		return 0, 0, 0, nil, m
+	}
+	return num, typ, v, data, k + m
+}
+
+func fieldErr(what string, id uint64, n int) error {
+	return formatErr("inode %d %s: %v", id, what, protowire.ParseError(n))
+}
+
+// decodeHead decodes the INode message b without its type-specific body,
+// which it leaves in in.body.
+func decodeHead(b []byte, in *inode) error {
+	in.typ, in.id, in.name, in.body = 0, 0, nil, nil
+	for len(b) > 0 {
+		num, typ, v, data, n := nextField(b)
+		if n < 0 {
+			return fieldErr("field", in.id, n)
+		}
+		b = b[n:]
 		switch {
 		case num == 1 && typ == protowire.VarintType:
-			in.Type = Type(v)
+			in.typ = Type(v)
 		case num == 2 && typ == protowire.VarintType:
-			in.ID = v
+			in.id = v
 		case num == 3 && typ == protowire.BytesType:
-			in.name = append(in.name, data...)
+			in.name = data
 		case num >= 4 && num <= 6 && typ == protowire.BytesType:
-			body = data
+			in.body = data
 		}
+	}
+	switch in.typ {
+	case File, Directory, Symlink:
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	switch in.Type {
+	return formatErr("inode %d has unknown type %d", in.id, in.typ)
+}
+
+// decodeBody decodes in.body according to in.typ.
+func decodeBody(in *inode) error {
+	in.perm, in.repl, in.mtime, in.atime, in.pbs = 0, 0, 0, 0, 0
+	in.blocks, in.size, in.uc, in.nsq, in.dsq, in.target = 0, 0, false, -1, -1, nil
+	switch in.typ {
 	case File:
-		return decodeFile(body, in)
+		return decodeFile(in.body, in)
 	case Directory:
-		return decodeDir(body, in)
+		return decodeDir(in.body, in)
 	case Symlink:
-		return decodeSymlink(body, in)
+		return decodeSymlink(in.body, in)
 	}
-	return formatErr("inode %d has unknown type %d", in.ID, in.Type)
+	return formatErr("inode %d has unknown type %d", in.id, in.typ)
 }
 
 func decodeFile(b []byte, in *inode) error {
-	return eachField(b, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+	for len(b) > 0 {
+		// Fast path for the one-byte tags Hadoop writes.
+		switch tag := b[0]; tag {
+		case 0x08, 0x10, 0x18, 0x20: // replication, mtime, atime, preferred block size
+			v, n := uvarint(b[1:])
+			if n < 0 {
+				return fieldErr("file field", in.id, n)
+			}
+			b = b[1+n:]
+			switch tag {
+			case 0x08:
+				in.repl = uint32(v)
+			case 0x10:
+				in.mtime = v
+			case 0x18:
+				in.atime = v
+			default:
+				in.pbs = v
+			}
+			continue
+		case 0x29: // permission
+			if len(b) < 9 {
+				return fieldErr("file field", in.id, -1)
+			}
+			in.perm = binary.LittleEndian.Uint64(b[1:])
+			b = b[9:]
+			continue
+		case 0x32: // block
+			l, n := uvarint(b[1:])
+			if n < 0 || l > uint64(len(b)-1-n) {
+				return fieldErr("block", in.id, -1)
+			}
+			size, err := blockBytes(b[1+n : 1+n+int(l)])
+			if err != nil {
+				return fieldErr("block", in.id, -1)
+			}
+			in.blocks++
+			in.size += size
+			b = b[1+n+int(l):]
+			continue
+		}
+		num, typ, v, data, n := nextField(b)
+		if n < 0 {
+			return fieldErr("file field", in.id, n)
+		}
+		b = b[n:]
 		switch {
 		case num == 1 && typ == protowire.VarintType:
-			in.Replication = uint32(v)
+			in.repl = uint32(v)
 		case num == 2 && typ == protowire.VarintType:
-			in.ModTime = msTime(v)
+			in.mtime = v
 		case num == 3 && typ == protowire.VarintType:
-			in.AccessTime = msTime(v)
+			in.atime = v
 		case num == 4 && typ == protowire.VarintType:
-			in.PreferredBlockSize = v
+			in.pbs = v
 		case num == 5 && typ == protowire.Fixed64Type:
 			in.perm = v
 		case num == 6 && typ == protowire.BytesType:
-			in.Blocks++
-			err := eachField(data, func(num protowire.Number, typ protowire.Type, v uint64, _ []byte) error {
-				if num == 3 && typ == protowire.VarintType {
-					in.Size += v
-				}
-				return nil
-			})
+			size, err := blockBytes(data)
 			if err != nil {
-				return fmt.Errorf("inode %d block: %w", in.ID, err)
+				return fieldErr("block", in.id, -1)
 			}
+			in.blocks++
+			in.size += size
 		case num == 7 && typ == protowire.BytesType:
-			in.UnderConstruction = true
+			in.uc = true
 		}
-		return nil
-	})
+	}
+	return nil
+}
+
+var errBlock = errors.New("bad block")
+
+// blockBytes returns BlockProto.numBytes (field 3) of a block.
+func blockBytes(b []byte) (uint64, error) {
+	var size uint64
+	for len(b) > 0 {
+		if tag := b[0]; tag == 0x08 || tag == 0x10 || tag == 0x18 {
+			v, n := uvarint(b[1:])
+			if n < 0 {
+				return 0, errBlock
+			}
+			if tag == 0x18 {
+				size += v
+			}
+			b = b[1+n:]
+			continue
+		}
+		num, typ, v, _, n := nextField(b)
+		if n < 0 {
+			return 0, errBlock
+		}
+		b = b[n:]
+		if num == 3 && typ == protowire.VarintType {
+			size += v
+		}
+	}
+	return size, nil
 }
 
 func decodeDir(b []byte, in *inode) error {
-	return eachField(b, func(num protowire.Number, typ protowire.Type, v uint64, _ []byte) error {
+	for len(b) > 0 {
+		num, typ, v, _, n := nextField(b)
+		if n < 0 {
+			return fieldErr("directory field", in.id, n)
+		}
+		b = b[n:]
 		switch {
 		case num == 1 && typ == protowire.VarintType:
-			in.ModTime = msTime(v)
+			in.mtime = v
 		case num == 2 && typ == protowire.VarintType:
-			in.NsQuota = int64(v)
+			in.nsq = int64(v)
 		case num == 3 && typ == protowire.VarintType:
-			in.DsQuota = int64(v)
+			in.dsq = int64(v)
 		case num == 4 && typ == protowire.Fixed64Type:
 			in.perm = v
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func decodeSymlink(b []byte, in *inode) error {
-	return eachField(b, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+	for len(b) > 0 {
+		num, typ, v, data, n := nextField(b)
+		if n < 0 {
+			return fieldErr("symlink field", in.id, n)
+		}
+		b = b[n:]
 		switch {
 		case num == 1 && typ == protowire.Fixed64Type:
 			in.perm = v
 		case num == 2 && typ == protowire.BytesType:
-			in.Target = string(data)
+			in.target = data
 		case num == 3 && typ == protowire.VarintType:
-			in.ModTime = msTime(v)
+			in.mtime = v
 		case num == 4 && typ == protowire.VarintType:
-			in.AccessTime = msTime(v)
+			in.atime = v
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
-// eachInode streams the INODE section, calling fn with each decoded inode.
-// The inode is reused between calls.
+// entry fills e from a decoded inode; Path is left to the caller.
+func (im *Image) entry(in *inode, e *Entry) {
+	*e = Entry{
+		ID:                 in.id,
+		Type:               in.typ,
+		User:               im.userOf(in.perm),
+		Group:              im.groupOf(in.perm),
+		Mode:               uint16(in.perm),
+		ModTime:            msTime(in.mtime),
+		AccessTime:         msTime(in.atime),
+		Replication:        in.repl,
+		PreferredBlockSize: in.pbs,
+		Blocks:             in.blocks,
+		Size:               in.size,
+		UnderConstruction:  in.uc,
+		NsQuota:            in.nsq,
+		DsQuota:            in.dsq,
+	}
+	if in.target != nil {
+		e.Target = string(in.target)
+	}
+}
+
+// eachInode streams the INODE section's inodes, calling fn with each
+// one decoded up to its body.
 func (im *Image) eachInode(fn func(in *inode) error) error {
-	return im.withSection(SectionInode, true, func(m *msgReader) error { return readInodes(m, fn) })
-}
-
-// readInodes reads the INODE section's header and its inodes.
-func readInodes(m *msgReader, fn func(in *inode) error) error {
-	b, err := m.must("header")
-	if err != nil {
-		return err
-	}
-	var num uint64
-	err = eachField(b, func(f protowire.Number, typ protowire.Type, v uint64, _ []byte) error {
-		if f == 2 && typ == protowire.VarintType {
-			num = v
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("header: %w", err)
-	}
 	var in inode
-	for i := uint64(0); i < num; i++ {
-		b, err := m.must("inode")
-		if err != nil {
-			return fmt.Errorf("inode %d of %d: %w", i, num, err)
-		}
-		if err := decodeInode(b, &in); err != nil {
-			return fmt.Errorf("inode %d of %d: %w", i, num, err)
-		}
-		if err := fn(&in); err != nil {
+	return im.eachInodeRaw(func(b []byte) error {
+		if err := decodeHead(b, &in); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// eachDirEntry streams INODE_DIR, calling fn for every (parent, child)
-// pair. name is non-nil for reference children that carry their own name.
-func (im *Image) eachDirEntry(fn func(parent, child uint64, name []byte)) error {
-	return im.withSection(SectionInodeDir, false, func(m *msgReader) error {
-		return m.each(func(b []byte) error { return im.dirEntry(b, fn) })
+		return fn(&in)
 	})
 }
 
-// dirEntry decodes one INODE_DIR message.
-func (im *Image) dirEntry(b []byte, fn func(parent, child uint64, name []byte)) error {
-	var parent uint64
-	var kids, refKids [][]byte
-	err := eachField(b, func(f protowire.Number, typ protowire.Type, v uint64, data []byte) error {
-		switch {
-		case f == 1 && typ == protowire.VarintType:
-			parent = v
-		case f == 2:
-			kids = append(kids, packed(typ, v, data))
-		case f == 3:
-			refKids = append(refKids, packed(typ, v, data))
+// eachInodeRaw streams the INODE section's header and calls fn with each
+// inode message.
+func (im *Image) eachInodeRaw(fn func(b []byte) error) error {
+	return im.withSection(SectionInode, true, func(m *msgReader) error {
+		b, err := m.must("header")
+		if err != nil {
+			return err
+		}
+		var num uint64
+		err = eachField(b, func(f protowire.Number, typ protowire.Type, v uint64, _ []byte) error {
+			if f == 2 && typ == protowire.VarintType {
+				num = v
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("header: %w", err)
+		}
+		for i := uint64(0); i < num; i++ {
+			b, err := m.must("inode")
+			if err != nil {
+				return fmt.Errorf("inode %d of %d: %w", i, num, err)
+			}
+			if err := fn(b); err != nil {
+				return fmt.Errorf("inode %d of %d: %w", i, num, err)
+			}
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("dir entry: %w", err)
-	}
-	for _, p := range kids {
-		for len(p) > 0 {
-			c, n := protowire.ConsumeVarint(p)
-			if n < 0 {
-				return formatErr("dir %d children: %v", parent, protowire.ParseError(n))
-			}
-			p = p[n:]
-			fn(parent, c, nil)
-		}
-	}
-	for _, p := range refKids {
-		for len(p) > 0 {
-			c, n := protowire.ConsumeVarint(p)
-			if n < 0 {
-				return formatErr("dir %d reference children: %v", parent, protowire.ParseError(n))
-			}
-			p = p[n:]
-			if c >= uint64(len(im.refs)) {
-				return formatErr("dir %d names reference %d of %d", parent, c, len(im.refs))
-			}
-			r := im.refs[c]
-			fn(parent, r.referred, r.name)
-		}
-	}
-	return nil
 }
 
-// packed returns the varint payload of a repeated field given either
-// packed (bytes) or unpacked (single varint) encoding.
-func packed(typ protowire.Type, v uint64, data []byte) []byte {
-	if typ == protowire.BytesType {
-		return data
+// peekFile recognizes the common prefix of a file or symlink inode as
+// Hadoop writes it (type, then id, as fields 1 and 2) and returns its id.
+func peekFile(b []byte) (id uint64, ok bool) {
+	if len(b) < 4 || b[0] != 0x08 || (b[1] != byte(File) && b[1] != byte(Symlink)) || b[2] != 0x10 {
+		return 0, false
 	}
-	return protowire.AppendVarint(nil, v)
+	id, n := uvarint(b[3:])
+	return id, n > 0
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/internal/hivemeta"
 )
 
 // URI schemes of the catalog.
@@ -38,7 +39,7 @@ const DefaultCatalog = "hive"
 
 // TableMaterializedView is the Hive table type of materialized views, which
 // like views are not scanned for partitions.
-const TableMaterializedView shoal.TableType = "MATERIALIZED_VIEW"
+const TableMaterializedView = hivemeta.TableMaterializedView
 
 // dialect is the backend database flavour.
 type dialect int
@@ -407,7 +408,6 @@ func (c *Catalog) Tables(ctx context.Context, db string) ([]shoal.Table, error) 
 		return nil, fmt.Errorf("list tables of %s: %w", db, err)
 	}
 	// Table parameters.
-	serdeHeader := map[int64]string{}
 	err = c.each(ctx, `SELECT p."TBL_ID", p."PARAM_KEY", p."PARAM_VALUE" FROM "TABLE_PARAMS" p
 		JOIN "TBLS" t ON t."TBL_ID" = p."TBL_ID" WHERE t."DB_ID" = ?`, []any{id}, func(rows *sql.Rows) error {
 		var tid int64
@@ -460,33 +460,26 @@ func (c *Catalog) Tables(ctx context.Context, db string) ([]shoal.Table, error) 
 			if err := rows.Scan(&tid, &v); err != nil {
 				return err
 			}
-			serdeHeader[tid] = v.String
+			if t := byID[tid]; t != nil {
+				t.SerDeParams = map[string]string{"skip.header.line.count": v.String}
+			}
 			return nil
 		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list tables of %s: %w", db, err)
 	}
-	for tid, t := range byID {
-		p := t.Params
-		t.Transactional = strings.EqualFold(strings.TrimSpace(p["transactional"]), "true")
-		t.TransactionalProperties = p["transactional_properties"]
-		hdr, ok := serdeHeader[tid]
-		if !ok {
-			hdr = p["skip.header.line.count"]
-		}
-		if n, err := strconv.Atoi(strings.TrimSpace(hdr)); err == nil && n > 0 {
-			t.HeaderLines = n
-		}
-		t.LastDDLTime = unixTime(p["transient_lastDdlTime"])
+	out := make([]shoal.Table, len(tables))
+	for i := range tables {
+		out[i] = tables[i].Shoal()
 	}
-	return tables, nil
+	return out, nil
 }
 
 // tableRows reads TBLS joined with SDS and SERDES, sorted by name. byID and
 // bySD point into the returned slice.
-func (c *Catalog) tableRows(ctx context.Context, db string, id int64) ([]shoal.Table, map[int64]*shoal.Table, map[int64]*shoal.Table, error) {
-	var tables []shoal.Table
+func (c *Catalog) tableRows(ctx context.Context, db string, id int64) ([]hivemeta.Table, map[int64]*hivemeta.Table, map[int64]*hivemeta.Table, error) {
+	var tables []hivemeta.Table
 	var ids, sds []int64
 	err := c.each(ctx, `SELECT t."TBL_ID", t."TBL_NAME", t."TBL_TYPE", t."OWNER", s."SD_ID", s."LOCATION",
 		s."INPUT_FORMAT", s."OUTPUT_FORMAT", s."NUM_BUCKETS", se."SLIB"
@@ -498,21 +491,17 @@ func (c *Catalog) tableRows(ctx context.Context, db string, id int64) ([]shoal.T
 		if err := rows.Scan(&tid, &name, &typ, &owner, &sd, &loc, &in, &out, &buckets, &slib); err != nil {
 			return err
 		}
-		t := shoal.Table{
+		tables = append(tables, hivemeta.Table{
 			Database:     db,
 			Name:         name.String,
+			Type:         typ.String,
+			Owner:        owner.String,
 			Location:     loc.String,
-			Format:       FormatOf(in.String, slib.String),
 			InputFormat:  in.String,
 			OutputFormat: out.String,
 			SerDe:        slib.String,
-			Type:         shoal.TableType(typ.String),
-			Owner:        owner.String,
-		}
-		if buckets.Int64 > 0 {
-			t.NumBuckets = int(buckets.Int64)
-		}
-		tables = append(tables, t)
+			NumBuckets:   int(buckets.Int64),
+		})
 		ids = append(ids, tid)
 		sds = append(sds, sd.Int64)
 		return nil
@@ -525,9 +514,9 @@ func (c *Catalog) tableRows(ctx context.Context, db string, id int64) ([]shoal.T
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(tables[a].Name, tables[b].Name) })
-	sorted := make([]shoal.Table, len(tables))
-	byID := make(map[int64]*shoal.Table, len(tables))
-	bySD := make(map[int64]*shoal.Table, len(tables))
+	sorted := make([]hivemeta.Table, len(tables))
+	byID := make(map[int64]*hivemeta.Table, len(tables))
+	bySD := make(map[int64]*hivemeta.Table, len(tables))
 	for i, j := range order {
 		sorted[i] = tables[j]
 		byID[ids[j]] = &sorted[i]
@@ -562,7 +551,7 @@ var errQueryTimeout = errors.New("query timeout")
 // tables have no partitions. The query timeout bounds the wait for the
 // first row, not the time fn spends on the listing.
 func (c *Catalog) Partitions(ctx context.Context, t *shoal.Table, fn func(shoal.Partition) error) error {
-	if !t.Partitioned() || t.Type == shoal.TableView || t.Type == TableMaterializedView {
+	if !hivemeta.Scanned(t) {
 		return nil
 	}
 	name := t.QualifiedName()
@@ -600,7 +589,7 @@ func (c *Catalog) Partitions(ctx context.Context, t *shoal.Table, fn func(shoal.
 			return nil
 		}
 		if !hasVal || len(cur.Values) != len(t.PartitionKeys) {
-			cur.Values = valuesFromName(cur.Spec, len(t.PartitionKeys))
+			cur.Values = hivemeta.ValuesFromName(cur.Spec, len(t.PartitionKeys))
 		}
 		return fn(cur)
 	}
@@ -615,7 +604,7 @@ func (c *Catalog) Partitions(ctx context.Context, t *shoal.Table, fn func(shoal.
 			if err := flush(); err != nil {
 				return err
 			}
-			cur = shoal.Partition{Spec: pname.String, Location: loc.String, LastDDLTime: unixTime(ddl.String)}
+			cur = shoal.Partition{Spec: pname.String, Location: loc.String, LastDDLTime: hivemeta.UnixTime(ddl.String)}
 			curID, have, hasVal = id, true, false
 		}
 		if idx.Valid {
@@ -650,63 +639,8 @@ func queryErr(ctx context.Context, err error) error {
 	return err
 }
 
-// valuesFromName decodes the values of a partition name "k1=v1/k2=v2".
-func valuesFromName(spec string, n int) []string {
-	parts := strings.Split(spec, "/")
-	vals := make([]string, 0, n)
-	for _, p := range parts {
-		_, v, ok := shoal.ParsePartitionDir(p)
-		if !ok {
-			v = shoal.UnescapePartitionValue(p)
-		}
-		vals = append(vals, v)
-	}
-	return vals
-}
-
 // FormatOf maps Hive's input format and SerDe class names to a format.
-func FormatOf(inputFormat, serde string) shoal.Format {
-	switch simpleName(inputFormat) {
-	case "MapredParquetInputFormat", "ParquetInputFormat", "DeprecatedParquetInputFormat":
-		return shoal.FormatParquet
-	case "OrcInputFormat":
-		return shoal.FormatORC
-	case "AvroContainerInputFormat":
-		return shoal.FormatAvro
-	case "TextInputFormat":
-		return shoal.FormatText
-	case "SequenceFileInputFormat":
-		return shoal.FormatSequence
-	case "RCFileInputFormat":
-		return shoal.FormatRCFile
-	}
-	switch simpleName(serde) {
-	case "ParquetHiveSerDe":
-		return shoal.FormatParquet
-	case "OrcSerde":
-		return shoal.FormatORC
-	case "AvroSerDe":
-		return shoal.FormatAvro
-	}
-	return shoal.FormatUnknown
-}
-
-func simpleName(class string) string {
-	class = strings.TrimSpace(class)
-	if i := strings.LastIndexByte(class, '.'); i >= 0 {
-		return class[i+1:]
-	}
-	return class
-}
-
-// unixTime reads transient_lastDdlTime, seconds since the epoch.
-func unixTime(s string) time.Time {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(n, 0).UTC()
-}
+func FormatOf(inputFormat, serde string) shoal.Format { return hivemeta.FormatOf(inputFormat, serde) }
 
 // wrapf adds context to err but keeps a *shoal.Error as it is, so that its
 // code survives.

@@ -26,9 +26,13 @@ func specJSON() ([]byte, error) {
 
 // snapshot resolves the scan_id parameter: the given scan, which must have
 // succeeded, or the newest snapshot (ENOTFOUND when there is none yet).
-func (a *apiServer) snapshot(ctx context.Context, id *int64) (*shoal.Scan, error) {
+func (a *apiServer) snapshot(ctx context.Context, catalog *string, id *int64) (*shoal.Scan, error) {
 	if id == nil {
-		return a.s.Store.LatestSnapshot(ctx)
+		name, err := a.catalogName(catalog)
+		if err != nil {
+			return nil, err
+		}
+		return a.s.Store.LatestSnapshot(ctx, name)
 	}
 	sc, err := a.s.Store.GetScan(ctx, *id)
 	if err != nil {
@@ -43,11 +47,15 @@ func (a *apiServer) snapshot(ctx context.Context, id *int64) (*shoal.Scan, error
 // snapshotID resolves the scan_id parameter to an ID without loading the
 // scan when it is given: the store's queries refuse a scan that has not
 // succeeded, so the hot list endpoints save a round trip.
-func (a *apiServer) snapshotID(ctx context.Context, id *int64) (int64, error) {
+func (a *apiServer) snapshotID(ctx context.Context, catalog *string, id *int64) (int64, error) {
 	if id != nil {
 		return *id, nil
 	}
-	sc, err := a.s.Store.LatestSnapshot(ctx)
+	name, err := a.catalogName(catalog)
+	if err != nil {
+		return 0, err
+	}
+	sc, err := a.s.Store.LatestSnapshot(ctx, name)
 	if err != nil {
 		return 0, err
 	}
@@ -55,7 +63,7 @@ func (a *apiServer) snapshotID(ctx context.Context, id *int64) (int64, error) {
 }
 
 func (a *apiServer) GetSummary(ctx context.Context, req api.GetSummaryRequestObject) (api.GetSummaryResponseObject, error) {
-	sc, err := a.snapshot(ctx, req.Params.ScanId)
+	sc, err := a.snapshot(ctx, req.Params.Catalog, req.Params.ScanId)
 	if shoal.ErrorCode(err) == shoal.ENOTFOUND && req.Params.ScanId == nil {
 		return api.GetSummary200JSONResponse{Totals: totalsJSON(&shoal.Totals{})}, nil
 	}
@@ -85,11 +93,15 @@ func (a *apiServer) ListScans(ctx context.Context, req api.ListScansRequestObjec
 	return out, nil
 }
 
-func (a *apiServer) StartScan(ctx context.Context, _ api.StartScanRequestObject) (api.StartScanResponseObject, error) {
-	if a.s.Scans == nil || a.s.Catalog == "" {
+func (a *apiServer) StartScan(ctx context.Context, req api.StartScanRequestObject) (api.StartScanResponseObject, error) {
+	c, err := a.catalog(req.Params.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	if a.s.Scans == nil || c == nil {
 		return nil, shoal.Errorf(shoal.EUNAVAILABLE, "no catalog is configured to scan")
 	}
-	sc, err := a.s.Scans.StartScan(ctx, a.s.Catalog, a.s.Thresholds)
+	sc, err := a.s.Scans.StartScan(ctx, c.Name, c.Thresholds)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +128,7 @@ func (a *apiServer) CancelScan(ctx context.Context, req api.CancelScanRequestObj
 }
 
 func (a *apiServer) ListDatabases(ctx context.Context, req api.ListDatabasesRequestObject) (api.ListDatabasesResponseObject, error) {
-	id, err := a.snapshotID(ctx, req.Params.ScanId)
+	id, err := a.snapshotID(ctx, req.Params.Catalog, req.Params.ScanId)
 	if shoal.ErrorCode(err) == shoal.ENOTFOUND && req.Params.ScanId == nil {
 		return api.ListDatabases200JSONResponse{Items: []api.DatabaseStats{}}, nil
 	}
@@ -154,7 +166,7 @@ func (a *apiServer) ListTables(ctx context.Context, req api.ListTablesRequestObj
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	id, err := a.snapshotID(ctx, p.ScanId)
+	id, err := a.snapshotID(ctx, p.Catalog, p.ScanId)
 	if shoal.ErrorCode(err) == shoal.ENOTFOUND && p.ScanId == nil {
 		return api.ListTables200JSONResponse{Items: []api.TableStats{}}, nil
 	}
@@ -170,7 +182,7 @@ func (a *apiServer) ListTables(ctx context.Context, req api.ListTablesRequestObj
 }
 
 func (a *apiServer) GetTable(ctx context.Context, req api.GetTableRequestObject) (api.GetTableResponseObject, error) {
-	id, err := a.snapshotID(ctx, req.Params.ScanId)
+	id, err := a.snapshotID(ctx, req.Params.Catalog, req.Params.ScanId)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +195,7 @@ func (a *apiServer) GetTable(ctx context.Context, req api.GetTableRequestObject)
 
 func (a *apiServer) ListTablePartitions(ctx context.Context, req api.ListTablePartitionsRequestObject) (api.ListTablePartitionsResponseObject, error) {
 	p := req.Params
-	return a.partitions(ctx, p.ScanId, shoal.PartitionFilter{
+	return a.partitions(ctx, p.Catalog, p.ScanId, shoal.PartitionFilter{
 		Database: req.Database, Table: req.Table, Search: deref(p.Search), OnlyErrors: deref(p.Errors),
 		Limit: deref(p.Limit), Offset: deref(p.Offset),
 	}, (*string)(p.Sort), (*string)(p.Order))
@@ -191,12 +203,12 @@ func (a *apiServer) ListTablePartitions(ctx context.Context, req api.ListTablePa
 
 func (a *apiServer) ListPartitions(ctx context.Context, req api.ListPartitionsRequestObject) (api.ListPartitionsResponseObject, error) {
 	p := req.Params
-	return a.partitions(ctx, p.ScanId, shoal.PartitionFilter{
+	return a.partitions(ctx, p.Catalog, p.ScanId, shoal.PartitionFilter{
 		Search: deref(p.Search), OnlyErrors: deref(p.Errors), Limit: deref(p.Limit), Offset: deref(p.Offset),
 	}, (*string)(p.Sort), (*string)(p.Order))
 }
 
-func (a *apiServer) partitions(ctx context.Context, scanID *int64, f shoal.PartitionFilter, sortKey, order *string) (partitionListResponse, error) {
+func (a *apiServer) partitions(ctx context.Context, catalog *string, scanID *int64, f shoal.PartitionFilter, sortKey, order *string) (partitionListResponse, error) {
 	var out partitionListResponse
 	var err error
 	if f.Sort, f.Desc, err = sortOrder(sortKey, order); err != nil {
@@ -205,7 +217,7 @@ func (a *apiServer) partitions(ctx context.Context, scanID *int64, f shoal.Parti
 	if err := f.Validate(); err != nil {
 		return out, err
 	}
-	id, err := a.snapshotID(ctx, scanID)
+	id, err := a.snapshotID(ctx, catalog, scanID)
 	if err != nil {
 		return out, err
 	}
@@ -230,14 +242,15 @@ func (a *apiServer) GetTrend(ctx context.Context, req api.GetTrendRequestObject)
 	if (db == "") != (table == "") {
 		return nil, shoal.Errorf(shoal.EINVALID, "database and table must be given together")
 	}
-	var (
-		points []shoal.TrendPoint
-		err    error
-	)
+	catalog, err := a.catalogName(p.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	var points []shoal.TrendPoint
 	if table != "" {
-		points, err = a.s.Store.TableTrend(ctx, db, table, limit)
+		points, err = a.s.Store.TableTrend(ctx, catalog, db, table, limit)
 	} else {
-		points, err = a.s.Store.WarehouseTrend(ctx, limit)
+		points, err = a.s.Store.WarehouseTrend(ctx, catalog, limit)
 	}
 	if err != nil {
 		return nil, err

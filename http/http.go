@@ -35,10 +35,9 @@ type ScanStarter interface {
 type Server struct {
 	Store shoal.Store
 	Scans ScanStarter
-	// Catalog and Thresholds are what "Scan now" scans with.
-	Catalog    string
-	Thresholds shoal.Thresholds
-	Logger     *slog.Logger
+	// Catalogs are the configured catalogs; the first is the default.
+	Catalogs []*Catalog
+	Logger   *slog.Logger
 	// Gatherer serves /metrics; Registerer receives the HTTP metrics.
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
@@ -49,12 +48,9 @@ type Server struct {
 	CORSOrigins []string
 	// EventInterval is how often scan events poll the store (default 500ms).
 	EventInterval time.Duration
-	// Merges plans and rolls back merges, MergeJobs runs and cancels
-	// them; nil answers 501 on those endpoints.
-	Merges    MergePlanner
+	// MergeJobs runs and cancels merge jobs; nil answers 501 on those
+	// endpoints. Each catalog plans and rolls back its own.
 	MergeJobs MergeQueue
-	// MergeDefaults is the configured default policy.
-	MergeDefaults shoal.EffectivePolicy
 	// AuthTokens are name:secret pairs; when set, mutating calls need
 	// one of the secrets as a bearer token.
 	AuthTokens []string

@@ -52,7 +52,17 @@ func (a *apiServer) ListPolicies(ctx context.Context, _ api.ListPoliciesRequestO
 	if ps == nil {
 		ps = []shoal.Policy{}
 	}
-	return api.ListPolicies200JSONResponse{Defaults: a.s.MergeDefaults, Items: ps}, nil
+	return api.ListPolicies200JSONResponse{Defaults: a.mergeDefaults(nil), Items: ps}, nil
+}
+
+// mergeDefaults returns the configured default policy of a catalog (the
+// first one when name is nil); the built-in defaults without catalogs.
+func (a *apiServer) mergeDefaults(name *string) shoal.EffectivePolicy {
+	c, err := a.catalog(name)
+	if c == nil || err != nil {
+		return shoal.DefaultPolicy()
+	}
+	return c.MergeDefaults
 }
 
 func (a *apiServer) PutPolicy(ctx context.Context, req api.PutPolicyRequestObject) (api.PutPolicyResponseObject, error) {
@@ -84,18 +94,26 @@ func (a *apiServer) GetEffectivePolicy(ctx context.Context, req api.GetEffective
 	if !ok || db == "" || table == "" {
 		return nil, shoal.Errorf(shoal.EINVALID, "the effective policy is per table: database.table")
 	}
+	c, err := a.catalog(req.Params.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	defaults := shoal.DefaultPolicy()
+	if c != nil {
+		defaults = c.MergeDefaults
+	}
 	ps, err := a.s.Store.ListPolicies(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return api.GetEffectivePolicy200JSONResponse(shoal.ResolvePolicy(a.s.MergeDefaults, ps, db, table)), nil
+	return api.GetEffectivePolicy200JSONResponse(shoal.ResolvePolicy(defaults, ps, db, table)), nil
 }
 
 // candidatePool is how many partitions, by reducible files, are scored.
 const candidatePool = 1000
 
 func (a *apiServer) ListCandidates(ctx context.Context, req api.ListCandidatesRequestObject) (api.ListCandidatesResponseObject, error) {
-	items, err := a.candidates(ctx, deref(req.Params.Limit))
+	items, err := a.candidates(ctx, req.Params.Catalog, deref(req.Params.Limit))
 	if err != nil {
 		return nil, err
 	}
@@ -104,12 +122,17 @@ func (a *apiServer) ListCandidates(ctx context.Context, req api.ListCandidatesRe
 
 // candidates ranks the partitions of the newest snapshot that have files
 // to remove by score, best first, at most limit (DefaultLimit when 0).
-func (a *apiServer) candidates(ctx context.Context, limit int) ([]api.Candidate, error) {
+func (a *apiServer) candidates(ctx context.Context, catalog *string, limit int) ([]api.Candidate, error) {
 	if limit == 0 {
 		limit = shoal.DefaultLimit
 	}
 	out := []api.Candidate{}
-	sc, err := a.s.Store.LatestSnapshot(ctx)
+	name, err := a.catalogName(catalog)
+	if err != nil {
+		return nil, err
+	}
+	defaults := a.mergeDefaults(catalog)
+	sc, err := a.s.Store.LatestSnapshot(ctx, name)
 	if shoal.ErrorCode(err) == shoal.ENOTFOUND {
 		return out, nil
 	}
@@ -132,7 +155,7 @@ func (a *apiServer) candidates(ctx context.Context, limit int) ([]api.Candidate,
 		if p.ReducibleFiles <= 0 {
 			continue
 		}
-		pol := shoal.ResolvePolicy(a.s.MergeDefaults, policies, p.Database, p.Table)
+		pol := shoal.ResolvePolicy(defaults, policies, p.Database, p.Table)
 		if ok, _ := pol.Admits(p.Database, p.Table); !ok {
 			continue
 		}
@@ -151,14 +174,16 @@ func (a *apiServer) candidates(ctx context.Context, limit int) ([]api.Candidate,
 // PlanCandidates plans one job per table for the best candidates, in score
 // order, until the bytes to rewrite reach the global max_bytes_per_run.
 func (a *apiServer) PlanCandidates(ctx context.Context, req api.PlanCandidatesRequestObject) (api.PlanCandidatesResponseObject, error) {
-	if a.s.Merges == nil {
-		return nil, errNoMerges
-	}
-	limit := 0
+	var limit int
+	var name *string
 	if req.Body != nil {
-		limit = deref(req.Body.Limit)
+		limit, name = deref(req.Body.Limit), req.Body.Catalog
 	}
-	cands, err := a.candidates(ctx, limit)
+	c, err := a.mergesIn(name)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := a.candidates(ctx, &c.Name, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +191,7 @@ func (a *apiServer) PlanCandidates(ctx context.Context, req api.PlanCandidatesRe
 	if err != nil {
 		return nil, err
 	}
-	budget := shoal.ResolvePolicy(a.s.MergeDefaults, policies, "", "").MaxBytesPerRun
+	budget := shoal.ResolvePolicy(c.MergeDefaults, policies, "", "").MaxBytesPerRun
 	type tableKey struct{ db, table string }
 	var order []tableKey
 	specs := map[tableKey][]string{}
@@ -182,13 +207,13 @@ func (a *apiServer) PlanCandidates(ctx context.Context, req api.PlanCandidatesRe
 		if out.BytesToRewrite >= budget {
 			break
 		}
-		j, err := a.s.Merges.Create(ctx, merge.PlanRequest{Database: k.db, Table: k.table, Partitions: specs[k]}, actorOf(ctx))
+		j, err := c.Merges.Create(ctx, merge.PlanRequest{Database: k.db, Table: k.table, Partitions: specs[k]}, actorOf(ctx))
 		if err != nil {
 			return nil, err
 		}
 		if !j.Plan.Runnable() {
 			// Statistics said yes, the files said no (hot, refused).
-			if _, err := a.s.Merges.Cancel(ctx, j.ID, "nothing to merge: "+j.Plan.Reason); err != nil {
+			if _, err := c.Merges.Cancel(ctx, j.ID, "nothing to merge: "+j.Plan.Reason); err != nil {
 				return nil, err
 			}
 			continue
@@ -200,7 +225,7 @@ func (a *apiServer) PlanCandidates(ctx context.Context, req api.PlanCandidatesRe
 }
 
 func (a *apiServer) ListMerges(ctx context.Context, req api.ListMergesRequestObject) (api.ListMergesResponseObject, error) {
-	f := shoal.MergeJobFilter{Database: deref(req.Params.Database), Table: deref(req.Params.Table),
+	f := shoal.MergeJobFilter{Catalog: deref(req.Params.Catalog), Database: deref(req.Params.Database), Table: deref(req.Params.Table),
 		Limit: deref(req.Params.Limit), Offset: deref(req.Params.Offset)}
 	if req.Params.State != nil {
 		f.State = shoal.MergeState(*req.Params.State)
@@ -217,17 +242,18 @@ func (a *apiServer) ListMerges(ctx context.Context, req api.ListMergesRequestObj
 }
 
 func (a *apiServer) PlanMerge(ctx context.Context, req api.PlanMergeRequestObject) (api.PlanMergeResponseObject, error) {
-	if a.s.Merges == nil {
-		return nil, errNoMerges
-	}
 	if req.Body == nil {
 		return nil, shoal.Errorf(shoal.EINVALID, "a plan request body is required")
+	}
+	c, err := a.mergesIn(req.Body.Catalog)
+	if err != nil {
+		return nil, err
 	}
 	pr := merge.PlanRequest{Database: req.Body.Database, Table: req.Body.Table, Partitions: deref(req.Body.Partitions)}
 	if req.Body.Mode != nil {
 		pr.Mode = shoal.MergeMode(*req.Body.Mode)
 	}
-	j, err := a.s.Merges.Create(ctx, pr, actorOf(ctx))
+	j, err := c.Merges.Create(ctx, pr, actorOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -265,10 +291,11 @@ func (a *apiServer) CancelMerge(ctx context.Context, req api.CancelMergeRequestO
 }
 
 func (a *apiServer) RollbackMerge(ctx context.Context, req api.RollbackMergeRequestObject) (api.RollbackMergeResponseObject, error) {
-	if a.s.Merges == nil {
-		return nil, errNoMerges
+	m, err := a.mergesOfJob(ctx, req.Id)
+	if err != nil {
+		return nil, err
 	}
-	j, err := a.s.Merges.Rollback(ctx, req.Id)
+	j, err := m.Rollback(ctx, req.Id)
 	if err != nil {
 		return nil, err
 	}

@@ -31,9 +31,15 @@ import (
 	"github.com/shoalhq/shoal/scan"
 )
 
-// ScannerFactory opens a scanner over a catalog URI. The closer releases
-// the catalog when the scan ends.
-type ScannerFactory func(ctx context.Context, catalogURI string) (*scan.Scanner, io.Closer, error)
+// ScannerFactory opens a scanner over a catalog by name. The closer
+// releases the catalog when the scan ends.
+type ScannerFactory func(ctx context.Context, catalog string) (*scan.Scanner, io.Closer, error)
+
+// ScanTarget is a catalog that periodic scans cover.
+type ScanTarget struct {
+	Catalog    string
+	Thresholds shoal.Thresholds
+}
 
 // Config configures a Client.
 type Config struct {
@@ -42,10 +48,10 @@ type Config struct {
 	// Workers is how many jobs this process runs at once; 0 makes an
 	// insert-only client.
 	Workers int
-	// Catalog and Thresholds are used by periodic scans.
-	Catalog    string
-	Thresholds shoal.Thresholds
-	// ScanInterval enqueues a scan periodically; 0 disables it.
+	// Catalogs are scanned periodically, each with its thresholds.
+	Catalogs []ScanTarget
+	// ScanInterval enqueues a scan of each catalog periodically; 0
+	// disables it.
 	ScanInterval time.Duration
 	// KeepSnapshots prunes partition statistics of older snapshots after
 	// each scan; 0 keeps all.
@@ -79,6 +85,8 @@ const queueScans = "scans"
 // creates the scan record when the job starts.
 type ScanArgs struct {
 	ScanID int64 `json:"scan_id"`
+	// Catalog names the catalog of a periodic scan.
+	Catalog string `json:"catalog,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -127,11 +135,13 @@ func riverConfig(cfg Config, w *scanWorker) *river.Config {
 			rc.Queues[queueMerges] = river.QueueConfig{MaxWorkers: cfg.Workers}
 		}
 		if cfg.ScanInterval > 0 {
-			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
-				river.PeriodicInterval(cfg.ScanInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return ScanArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "scan", RunOnStart: false},
-			)}
+			for _, t := range cfg.Catalogs {
+				rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(
+					river.PeriodicInterval(cfg.ScanInterval),
+					func() (river.JobArgs, *river.InsertOpts) { return ScanArgs{Catalog: t.Catalog}, nil },
+					&river.PeriodicJobOpts{ID: "scan-" + t.Catalog, RunOnStart: false},
+				))
+			}
 		}
 	}
 	return rc
@@ -231,17 +241,17 @@ func (c *Client) Stop(ctx context.Context) error {
 }
 
 // StartScan records a queued scan of catalog and enqueues its job. It
-// returns ECONFLICT while another scan is queued or running.
+// returns ECONFLICT while another scan of that catalog is queued or running.
 func (c *Client) StartScan(ctx context.Context, catalog string, th shoal.Thresholds) (*shoal.Scan, error) {
 	if err := th.Validate(); err != nil {
 		return nil, err
 	}
-	active, err := activeScan(ctx, c.cfg.Store)
+	active, err := activeScan(ctx, c.cfg.Store, catalog)
 	if err != nil {
 		return nil, err
 	}
 	if active != nil {
-		return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d is already %s", active.ID, active.State)
+		return nil, shoal.Errorf(shoal.ECONFLICT, "scan %d of catalog %s is already %s", active.ID, catalog, active.State)
 	}
 	s := &shoal.Scan{Catalog: catalog, State: shoal.ScanQueued, Thresholds: th}
 	if err := c.cfg.Store.CreateScan(ctx, s); err != nil {
@@ -287,17 +297,30 @@ func (c *Client) CancelScan(ctx context.Context, id int64) (*shoal.Scan, error) 
 }
 
 // activeScan returns a running or queued scan, or nil when there is none.
-func activeScan(ctx context.Context, st shoal.Store) (*shoal.Scan, error) {
+func activeScan(ctx context.Context, st shoal.Store, catalog string) (*shoal.Scan, error) {
 	for _, state := range []shoal.ScanState{shoal.ScanRunning, shoal.ScanQueued} {
-		active, _, err := st.ListScans(ctx, shoal.ScanFilter{State: state, Limit: 1})
+		active, _, err := st.ListScans(ctx, shoal.ScanFilter{State: state, Limit: shoal.MaxLimit})
 		if err != nil {
 			return nil, fmt.Errorf("list active scans: %w", err)
 		}
-		if len(active) > 0 {
-			return active[0], nil
+		for _, sc := range active {
+			if sc.Catalog == catalog {
+				return sc, nil
+			}
 		}
 	}
 	return nil, nil
+}
+
+// target returns the periodic scan target of a catalog; the only one when
+// the job names none (jobs queued before catalogs had names).
+func (w *scanWorker) target(catalog string) (ScanTarget, bool) {
+	for _, t := range w.cfg.Catalogs {
+		if t.Catalog == catalog || catalog == "" && len(w.cfg.Catalogs) == 1 {
+			return t, true
+		}
+	}
+	return ScanTarget{}, false
 }
 
 // minLevel drops records below a level.
@@ -328,15 +351,19 @@ type scanWorker struct {
 func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
 	id := job.Args.ScanID
 	if id == 0 { // a periodic scan
-		active, err := activeScan(ctx, w.cfg.Store)
+		target, ok := w.target(job.Args.Catalog)
+		if !ok {
+			return river.JobCancel(fmt.Errorf("periodic scan of catalog %q, which is not configured", job.Args.Catalog))
+		}
+		active, err := activeScan(ctx, w.cfg.Store, target.Catalog)
 		if err != nil {
 			return err
 		}
 		if active != nil {
-			w.cfg.Logger.Info("periodic scan skipped: another scan is active", "scan_id", active.ID, "state", active.State)
+			w.cfg.Logger.Info("periodic scan skipped: another scan is active", "catalog", target.Catalog, "scan_id", active.ID, "state", active.State)
 			return nil
 		}
-		s := &shoal.Scan{Catalog: w.cfg.Catalog, State: shoal.ScanQueued, Thresholds: w.cfg.Thresholds, JobID: job.ID}
+		s := &shoal.Scan{Catalog: target.Catalog, State: shoal.ScanQueued, Thresholds: target.Thresholds, JobID: job.ID}
 		if err := w.cfg.Store.CreateScan(ctx, s); err != nil {
 			return fmt.Errorf("create periodic scan: %w", err)
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/shoalhq/shoal"
+	"github.com/shoalhq/shoal/hiveserver"
 )
 
 // DefaultRetention is how long backups of merged partitions are kept.
@@ -35,8 +36,16 @@ type Engine struct {
 	Store   shoal.Store
 	Catalog shoal.Catalog
 	FS      shoal.WritableFS
-	// CatalogURI is recorded in the jobs the engine creates.
-	CatalogURI string
+	// CatalogName is recorded in the jobs the engine creates; with a
+	// Catalog set, the engine recovers and cleans up only its own jobs.
+	CatalogName string
+	// Writer records merges in the metastore (partition statistics, and
+	// catalog relocation on object stores); nil when the catalog cannot be
+	// written.
+	Writer shoal.CatalogWriter
+	// Cluster merges the partitions the policy sends to the cluster with
+	// Hive SQL (HiveServer2 or Kyuubi); nil when there is none.
+	Cluster Cluster
 	// Mergers holds one merger per format.
 	Mergers map[shoal.Format]shoal.Merger
 	// Defaults is the policy before stored policies apply.
@@ -51,6 +60,19 @@ type Engine struct {
 	// Fault, when set, is called at each fault-injection point of a swap;
 	// the fault-injection tests kill the process there.
 	Fault func(point string)
+}
+
+// Cluster runs Hive SQL merges of partitions on the cluster
+// (hiveserver.Client).
+type Cluster interface {
+	Merge(ctx context.Context, t *shoal.Table, p *shoal.Partition, req hiveserver.Request) (hiveserver.Result, error)
+}
+
+// owns reports whether job j is this engine's to recover: every job for an
+// engine without a catalog (shoal recover on its own), else the jobs of its
+// catalog.
+func (e *Engine) owns(j *shoal.MergeJob) bool {
+	return e.Catalog == nil || j.Catalog == e.CatalogName
 }
 
 // Register adds mergers to the engine, one entry per format they handle.

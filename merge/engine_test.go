@@ -59,7 +59,7 @@ func newEnv(t *testing.T, root string) *env {
 	}
 	e := &merge.Engine{
 		Store: st, Catalog: cat, FS: cat.FileSystem().(shoal.WritableFS), Defaults: policy(),
-		Owner: merge.NewOwner(), CatalogURI: "warehouse://" + root,
+		Owner: merge.NewOwner(), CatalogName: "warehouse://" + root,
 	}
 	registerAll(e)
 	return &env{root: root, store: st, engine: e}

@@ -45,6 +45,9 @@ func (e *Engine) Recover(ctx context.Context) (*RecoverReport, error) {
 			}
 			jobs[ref.JobID] = j
 		}
+		if !e.owns(j) {
+			continue // another catalog's engine recovers it
+		}
 		r := ref.Result
 		key := leaseKey(j.Database, j.Table, r.Spec)
 		if !e.takeLease(ctx, key) {

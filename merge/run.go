@@ -21,7 +21,7 @@ func (e *Engine) Create(ctx context.Context, req PlanRequest, actor string) (*sh
 		return nil, err
 	}
 	j := &shoal.MergeJob{
-		State: shoal.MergePlanned, Database: plan.Database, Table: plan.Table, Catalog: e.CatalogURI,
+		State: shoal.MergePlanned, Database: plan.Database, Table: plan.Table, Catalog: e.CatalogName,
 		CreatedBy: actor, Plan: plan,
 	}
 	for _, p := range plan.Partitions {

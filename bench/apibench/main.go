@@ -50,7 +50,7 @@ func main() {
 	}()
 	start := time.Now()
 	var scanID int64
-	if latest, err := st.LatestSnapshot(ctx); err == nil && *reuse {
+	if latest, err := st.LatestSnapshot(ctx, ""); err == nil && *reuse {
 		scanID = latest.ID
 		fmt.Printf("reusing snapshot %d\n", scanID)
 	} else {

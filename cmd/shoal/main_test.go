@@ -312,7 +312,7 @@ func TestRun_Errors(t *testing.T) {
 		{[]string{"scan", "--catalog", "warehouse://" + dir, "--config", bad}, "scan.concurrency: must be between 1 and 1024, got -3", 1},
 		{[]string{"scan", "--catalog", "warehouse://" + dir, "--config", bad}, `log.level: must be debug, info, warn or error, got "loud"`, 1},
 		{[]string{"scan", "--catalog", "warehouse://" + dir, "--output", "xml", "--store", "sqlite://" + filepath.Join(dir, "x.db")}, "--output must be table or json", 2},
-		{[]string{"scan", "--catalog", "thrift://hms:9083", "--store", "sqlite://" + filepath.Join(dir, "y.db")}, "planned", 1},
+		{[]string{"scan", "--catalog", "thrift://hms:9083", "--store", "sqlite://" + filepath.Join(dir, "y.db")}, "cannot connect", 1},
 		{[]string{"scan", "--catalog", "warehouse://" + filepath.Join(dir, "missing"), "--store", "sqlite://" + filepath.Join(dir, "z.db")}, "does not exist", 1},
 		{[]string{"serve", "--addr", "nowhere"}, `server.addr: "nowhere" is not host:port`, 1},
 	} {

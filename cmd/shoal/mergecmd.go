@@ -19,61 +19,57 @@ import (
 	"github.com/shoalhq/shoal/merge"
 )
 
-// mergeEnv is an open store and catalog with a merge engine on them.
+// mergeEnv is an open store and catalogs with their merge engines, and
+// the engine of the catalog the command acts on.
 type mergeEnv struct {
 	be     *backend
 	engine *merge.Engine
-	close  func() error
 }
 
-// openMerge opens and migrates the store, opens the catalog and builds the
-// merge engine. A command without a catalog gets an engine that can
+func (env *mergeEnv) close() error { return env.be.Close() }
+
+// openMerge opens and migrates the store, opens the catalogs and builds
+// their merge engines; engine is the one of the catalog named selected
+// (the first when ""). Without a catalog it gets one engine that can
 // recover, roll back and clean up journaled partitions only.
-func openMerge(ctx context.Context, cfg config.Config, stderr io.Writer) (*mergeEnv, error) {
+func openMerge(ctx context.Context, cfg config.Config, selected string, stderr io.Writer) (*mergeEnv, error) {
 	be, err := openStore(ctx, cfg.Store.URL)
 	if err != nil {
 		return nil, err
 	}
 	if err := be.migrate(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("migrate store: %w", err), be.store.Close())
+		return nil, errors.Join(fmt.Errorf("migrate store: %w", err), be.Close())
 	}
-	env := &mergeEnv{be: be, close: be.store.Close}
-	env.engine, err = newEngine(cfg, be.store, stderr)
-	if err != nil {
-		return nil, errors.Join(err, be.store.Close())
+	log := newLogger(cfg.Log, stderr)
+	if err := be.openCatalogs(cfg, log); err != nil {
+		return nil, errors.Join(err, be.Close())
 	}
-	if c := env.engine.Catalog; c != nil {
-		env.close = func() error { return errors.Join(c.Close(), be.store.Close()) }
+	if len(be.engines) == 0 {
+		e := &merge.Engine{
+			Store: be.store, FS: unconfinedFS(), Defaults: cfg.Merge.Policy(cfg.Policy),
+			Retention: cfg.Merge.Retention.Std(), Owner: merge.NewOwner(), Log: log,
+		}
+		registerMergers(e)
+		be.engines = append(be.engines, e)
+	}
+	env := &mergeEnv{be: be}
+	if env.engine, err = be.engine(selected); err != nil {
+		return nil, errors.Join(err, be.Close())
 	}
 	return env, nil
 }
 
-// newEngine builds the merge engine of cfg on a store.
-func newEngine(cfg config.Config, st shoal.Store, stderr io.Writer) (*merge.Engine, error) {
-	e := &merge.Engine{
-		Store:      st,
-		CatalogURI: config.Redact(cfg.Catalog.URL),
-		Defaults:   cfg.Merge.Policy(cfg.Policy),
-		Retention:  cfg.Merge.Retention.Std(),
-		Owner:      merge.NewOwner(),
-		Log:        newLogger(cfg.Log, stderr),
+// engineOf returns the engine of merge job id's catalog: the only engine
+// when no catalog is configured.
+func (env *mergeEnv) engineOf(ctx context.Context, id int64) (*merge.Engine, error) {
+	if env.engine.Catalog == nil {
+		return env.engine, nil
 	}
-	registerMergers(e)
-	if cfg.Catalog.URL == "" {
-		e.FS = unconfinedFS()
-		return e, nil
-	}
-	cat, fsys, err := openCatalog(cfg.Catalog.URL)
+	j, err := env.be.store.GetMergeJob(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	wfs, ok := fsys.(shoal.WritableFS)
-	if !ok {
-		_ = cat.Close()
-		return nil, shoal.Errorf(shoal.ENOTIMPLEMENTED, "catalog %s: its file system cannot be written", config.Redact(cfg.Catalog.URL))
-	}
-	e.Catalog, e.FS = cat, wfs
-	return e, nil
+	return env.be.engine(j.Catalog)
 }
 
 // mergeJSON is the output of `shoal merge --output json`. Scripts depend
@@ -124,8 +120,8 @@ func mergeFlags(name string, stderr io.Writer) *commonFlags {
 
 // withMerge opens the merge environment of cfg, runs fn on it and closes
 // it.
-func withMerge(ctx context.Context, cfg config.Config, stderr io.Writer, fn func(*mergeEnv) error) (err error) {
-	env, err := openMerge(ctx, cfg, stderr)
+func withMerge(ctx context.Context, cfg config.Config, selected string, stderr io.Writer, fn func(*mergeEnv) error) (err error) {
+	env, err := openMerge(ctx, cfg, selected, stderr)
 	if err != nil {
 		return err
 	}
@@ -180,7 +176,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	if err != nil {
 		return err
 	}
-	env, err := openMerge(ctx, cfg, stderr)
+	env, err := openMerge(ctx, cfg, f.selected, stderr)
 	if err != nil {
 		return err
 	}
@@ -209,7 +205,7 @@ func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
-	env, err := openMerge(ctx, cfg, stderr)
+	env, err := openMerge(ctx, cfg, f.selected, stderr)
 	if err != nil {
 		return err
 	}
@@ -293,12 +289,16 @@ func runRollback(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if perr != nil || id <= 0 {
 		return &usageError{fmt.Sprintf("rollback JOB: %q is not a job id", f.positional[0])}
 	}
-	env, err := openMerge(ctx, cfg, stderr)
+	env, err := openMerge(ctx, cfg, f.selected, stderr)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, env.close()) }()
-	j, err := env.engine.Rollback(ctx, id)
+	e, err := env.engineOf(ctx, id)
+	if err != nil {
+		return err
+	}
+	j, err := e.Rollback(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -310,19 +310,31 @@ func runRollback(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	return nil
 }
 
+// catalogLabel prefixes a report line with the engine's catalog.
+func catalogLabel(e *merge.Engine) string {
+	if e.CatalogName == "" {
+		return ""
+	}
+	return e.CatalogName + ": "
+}
+
 func runRecover(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := mergeFlags("recover", stderr)
 	cfg, err := f.parse(args, false)
 	if err != nil {
 		return err
 	}
-	return withMerge(ctx, cfg, stderr, func(env *mergeEnv) error {
-		rep, err := env.engine.Recover(ctx)
-		if rep != nil {
-			fmt.Fprintf(stdout, "recovered: %d swaps finished, %d merges undone, %d rollbacks completed, %d jobs marked failed, %d left to live workers\n",
-				rep.Finished, rep.Undone, rep.RolledBack, rep.Jobs, rep.Skipped)
+	return withMerge(ctx, cfg, f.selected, stderr, func(env *mergeEnv) error {
+		var errs []error
+		for _, e := range env.be.engines {
+			rep, err := e.Recover(ctx)
+			if rep != nil {
+				fmt.Fprintf(stdout, "%srecovered: %d swaps finished, %d merges undone, %d rollbacks completed, %d jobs marked failed, %d left to live workers\n",
+					catalogLabel(e), rep.Finished, rep.Undone, rep.RolledBack, rep.Jobs, rep.Skipped)
+			}
+			errs = append(errs, err)
 		}
-		return err
+		return errors.Join(errs...)
 	})
 }
 
@@ -332,7 +344,7 @@ func runGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return withMerge(ctx, cfg, stderr, func(env *mergeEnv) error {
+	return withMerge(ctx, cfg, f.selected, stderr, func(env *mergeEnv) error {
 		rep, err := env.engine.GC(ctx)
 		if rep != nil {
 			for _, b := range rep.Backups {

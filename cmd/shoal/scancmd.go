@@ -71,17 +71,24 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, be.store.Close()) }()
+	defer func() { err = errors.Join(err, be.Close()) }()
 	if err := be.migrate(ctx); err != nil {
 		return fmt.Errorf("migrate store: %w", err)
 	}
-	sc, closer, err := scannerFactory(cfg, nil)(ctx, cfg.Catalog.URL)
+	if err := be.openCatalogs(cfg, log); err != nil {
+		return err
+	}
+	e, err := be.engine(f.selected)
+	if err != nil {
+		return err
+	}
+	sc, closer, err := scannerFactory(cfg, be, nil)(ctx, e.CatalogName)
 	if err != nil {
 		return err
 	}
 	defer closer.Close()
 
-	rec := &shoal.Scan{Catalog: config.Redact(cfg.Catalog.URL), State: shoal.ScanQueued, Thresholds: cfg.Policy.Thresholds()}
+	rec := &shoal.Scan{Catalog: e.CatalogName, State: shoal.ScanQueued, Thresholds: sc.Options.Thresholds}
 	if err := be.store.CreateScan(ctx, rec); err != nil {
 		return fmt.Errorf("create scan: %w", err)
 	}

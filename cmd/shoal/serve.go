@@ -60,21 +60,16 @@ func (m *Main) Open(ctx context.Context) error {
 	reg.MustRegister(newSnapshotCollector(be.store))
 
 	srv := &shoalhttp.Server{
-		Store:         be.store,
-		Scans:         jc,
-		Catalog:       config.Redact(m.Config.Catalog.URL),
-		Thresholds:    m.Config.Policy.Thresholds(),
-		Logger:        m.Logger,
-		Registerer:    reg,
-		Gatherer:      reg,
-		UI:            web.Handler(web.FS()),
-		CORSOrigins:   m.Config.Server.CORSOrigins,
-		MergeJobs:     jc,
-		MergeDefaults: m.Config.Merge.Policy(m.Config.Policy),
-		AuthTokens:    m.Config.Auth.Tokens,
-	}
-	if be.engine != nil {
-		srv.Merges = be.engine
+		Store:       be.store,
+		Scans:       jc,
+		Catalogs:    httpCatalogs(be),
+		Logger:      m.Logger,
+		Registerer:  reg,
+		Gatherer:    reg,
+		UI:          web.Handler(web.FS()),
+		CORSOrigins: m.Config.Server.CORSOrigins,
+		MergeJobs:   jc,
+		AuthTokens:  m.Config.Auth.Tokens,
 	}
 	h, err := srv.Handler()
 	if err != nil {
@@ -96,7 +91,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
-	m.Logger.Info("serving", "addr", ln.Addr().String(), "workers", workers, "catalog", srv.Catalog)
+	m.Logger.Info("serving", "addr", ln.Addr().String(), "workers", workers, "catalogs", len(srv.Catalogs))
 	return nil
 }
 
@@ -110,9 +105,39 @@ func (m *Main) URL() string {
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
 }
 
-// StartScan queues a scan of the configured catalog.
+// StartScan queues a scan of the first configured catalog.
 func (m *Main) StartScan(ctx context.Context) (*shoal.Scan, error) {
-	return m.jobs.StartScan(ctx, config.Redact(m.Config.Catalog.URL), m.Config.Policy.Thresholds())
+	if len(m.backend.catalogs) == 0 {
+		return nil, shoal.Errorf(shoal.EINVALID, "no catalog is configured")
+	}
+	c := m.backend.catalogs[0].cfg
+	return m.jobs.StartScan(ctx, c.Name, c.Policy.Thresholds())
+}
+
+// httpCatalogs describes the catalogs of be to the API, with their health
+// checks and merge engines.
+func httpCatalogs(be *backend) []*shoalhttp.Catalog {
+	var out []*shoalhttp.Catalog
+	for i, o := range be.catalogs {
+		c := &shoalhttp.Catalog{
+			Name:          o.cfg.Name,
+			URI:           redactURI(o.cfg.URL),
+			Kind:          catalogKind(o.cfg.URL),
+			Files:         o.cfg.Files,
+			Thresholds:    o.cfg.Policy.Thresholds(),
+			MergeDefaults: be.engines[i].Defaults,
+			Merges:        be.engines[i],
+			Check: func(ctx context.Context) (int, error) {
+				dbs, err := o.catalog.Databases(ctx)
+				return len(dbs), err
+			},
+		}
+		if o.cfg.HiveServer != "" {
+			c.HiveServer = redactURI(o.cfg.HiveServer)
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // Wait blocks until ctx ends or the server fails.
@@ -195,7 +220,7 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 		totals shoal.Totals
 		at     float64
 	)
-	sc, err := c.st.LatestSnapshot(ctx)
+	sc, err := c.st.LatestSnapshot(ctx, "")
 	switch {
 	case err == nil:
 		totals, at = sc.Totals, float64(sc.FinishedAt.Unix())

@@ -17,7 +17,6 @@ import (
 	"github.com/shoalhq/shoal/scan"
 	"github.com/shoalhq/shoal/store/postgres"
 	"github.com/shoalhq/shoal/store/sqlite"
-	"github.com/shoalhq/shoal/warehouse"
 )
 
 // commonFlags are the flags shared by the commands that read the config.
@@ -25,7 +24,10 @@ type commonFlags struct {
 	fs         *flag.FlagSet
 	configPath string
 	catalog    string
-	store      string
+	// selected is the catalog a command acts on, by name ("" for the
+	// first), from --catalog NAME.
+	selected string
+	store    string
 	// args is how many positional arguments the command takes;
 	// positional holds them after parsing.
 	args       int
@@ -40,7 +42,7 @@ func newFlags(name string, stderr io.Writer) *commonFlags {
 }
 
 func (c *commonFlags) withCatalog() {
-	c.fs.StringVar(&c.catalog, "catalog", "", "catalog `URI`, e.g. warehouse:///data/warehouse (overrides catalog.url)")
+	c.fs.StringVar(&c.catalog, "catalog", "", "catalog `URI` (overrides catalog.url), e.g. warehouse:///data/warehouse, or the NAME of a configured catalog")
 }
 
 func (c *commonFlags) withStore() {
@@ -81,8 +83,13 @@ func (c *commonFlags) parseWith(args []string, requireCatalog bool, apply func(*
 	if err != nil {
 		return cfg, err
 	}
-	if c.catalog != "" {
+	if strings.Contains(c.catalog, "://") {
 		cfg.Catalog.URL = c.catalog
+	} else if c.catalog != "" {
+		if _, ok := cfg.FindCatalog(c.catalog); !ok {
+			return cfg, &usageError{fmt.Sprintf("--catalog %q: no catalog has that name", c.catalog)}
+		}
+		c.selected = c.catalog
 	}
 	if c.store != "" {
 		cfg.Store.URL = c.store
@@ -106,13 +113,82 @@ func newLogger(cfg config.LogConfig, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// backend is an open store with the job client that matches it.
+// backend is an open store with the job client that matches it, and the
+// configured catalogs with one merge engine each.
 type backend struct {
 	store shoal.Store
-	// engine merges; nil for commands without a catalog.
-	engine  *merge.Engine
-	migrate func(ctx context.Context) error
-	newJobs func(cfg jobs.Config) (*jobs.Client, error)
+	// catalogs and engines are in configuration order; engines is empty
+	// for commands without a catalog.
+	catalogs []*openedCatalog
+	engines  []*merge.Engine
+	migrate  func(ctx context.Context) error
+	newJobs  func(cfg jobs.Config) (*jobs.Client, error)
+}
+
+// engine returns the merge engine of a catalog by name; the first one when
+// name is "".
+func (be *backend) engine(name string) (*merge.Engine, error) {
+	for _, e := range be.engines {
+		if name == "" || e.CatalogName == name {
+			return e, nil
+		}
+	}
+	if len(be.engines) == 0 {
+		return nil, shoal.Errorf(shoal.EINVALID, "no catalog is configured")
+	}
+	return nil, shoal.Errorf(shoal.ENOTFOUND, "catalog %q is not configured", name)
+}
+
+// Run runs a merge job with the engine of its catalog (jobs.MergeRunner).
+func (be *backend) Run(ctx context.Context, jobID int64) (*shoal.MergeJob, error) {
+	j, err := be.store.GetMergeJob(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	e, err := be.engine(j.Catalog)
+	if err != nil {
+		return nil, fmt.Errorf("merge job %d: %w", jobID, err)
+	}
+	return e.Run(ctx, jobID)
+}
+
+// openCatalogs opens every configured catalog and builds its merge engine
+// on st. They share one lease owner, this process.
+func (be *backend) openCatalogs(cfg config.Config, log *slog.Logger) error {
+	owner := merge.NewOwner()
+	for _, cc := range cfg.AllCatalogs() {
+		o, err := openCatalog(cc)
+		if err != nil {
+			return err
+		}
+		be.catalogs = append(be.catalogs, o)
+		e := &merge.Engine{
+			Store:       be.store,
+			Catalog:     o.catalog,
+			FS:          o.fs,
+			CatalogName: cc.Name,
+			Defaults:    cc.Merge.Policy(cc.Policy),
+			Retention:   cc.Merge.Retention.Std(),
+			Owner:       owner,
+			Log:         log,
+			Writer:      o.writer,
+		}
+		if o.cluster != nil {
+			e.Cluster = o.cluster
+		}
+		registerMergers(e)
+		be.engines = append(be.engines, e)
+	}
+	return nil
+}
+
+// Close closes the catalogs and the store.
+func (be *backend) Close() error {
+	var errs []error
+	for _, o := range be.catalogs {
+		errs = append(errs, o.Close())
+	}
+	return errors.Join(append(errs, be.store.Close())...)
 }
 
 // openStore opens the store a URL names. It does not migrate.
@@ -146,120 +222,95 @@ func openStore(ctx context.Context, uri string) (*backend, error) {
 	return nil, shoal.Errorf(shoal.EINVALID, "store URI %q: scheme must be sqlite or postgres", config.Redact(uri))
 }
 
-// openCatalog opens the catalog a URI names with the file system that holds
-// its data.
-func openCatalog(uri string) (shoal.Catalog, shoal.FileSystem, error) {
-	scheme, _, _ := strings.Cut(uri, "://")
-	switch scheme {
-	case warehouse.Scheme:
-		dir, err := warehouse.ParseURI(uri)
+// scannerFactory builds scanners of the catalogs of be from the scan
+// settings of cfg.
+func scannerFactory(cfg config.Config, be *backend, m *scan.Metrics) jobs.ScannerFactory {
+	return func(ctx context.Context, name string) (*scan.Scanner, io.Closer, error) {
+		var o *openedCatalog
+		for _, c := range be.catalogs {
+			// Scans made before catalogs had names record the URI.
+			if c.cfg.Name == name || redactURI(c.cfg.URL) == name {
+				o = c
+				break
+			}
+		}
+		if o == nil {
+			return nil, nil, shoal.Errorf(shoal.ENOTFOUND, "catalog %q is not configured", name)
+		}
+		fsys, closer, err := o.scanFS()
 		if err != nil {
 			return nil, nil, err
 		}
-		cat, err := warehouse.Open(dir)
-		if err != nil {
-			return nil, nil, err
+		opts := scan.Options{
+			Thresholds:   o.cfg.Policy.Thresholds(),
+			Concurrency:  cfg.Scan.Concurrency,
+			OpsPerSecond: cfg.Scan.OpsPerSecond,
+			SniffFiles:   cfg.Scan.SniffFiles,
+			SniffEvery:   cfg.Scan.SniffEvery,
 		}
-		return cat, cat.FileSystem(), nil
-	case "thrift", "hmsdb+mysql", "hmsdb+postgres":
-		return nil, nil, shoal.Errorf(shoal.ENOTIMPLEMENTED, "catalog %s:// is planned but not available in this version", scheme)
-	}
-	return nil, nil, shoal.Errorf(shoal.EINVALID, "catalog URI %q: unknown scheme %q", config.Redact(uri), scheme)
-}
-
-// scannerFactory builds scanners from the scan settings of cfg.
-func scannerFactory(cfg config.Config, m *scan.Metrics) jobs.ScannerFactory {
-	return func(ctx context.Context, uri string) (*scan.Scanner, io.Closer, error) {
-		if uri == config.Redact(cfg.Catalog.URL) {
-			// Scan records hold the URI without its password; use the
-			// configured one, which has it.
-			uri = cfg.Catalog.URL
+		if o.cfg.Files != "" {
+			// An fsimage holds no contents: formats come from the catalog.
+			opts.SniffFiles, opts.OpsPerSecond = -1, 0
 		}
-		cat, fsys, err := openCatalog(uri)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &scan.Scanner{
-			Catalog: cat,
-			FS:      fsys,
-			Options: scan.Options{
-				Thresholds:   cfg.Policy.Thresholds(),
-				Concurrency:  cfg.Scan.Concurrency,
-				OpsPerSecond: cfg.Scan.OpsPerSecond,
-				SniffFiles:   cfg.Scan.SniffFiles,
-				SniffEvery:   cfg.Scan.SniffEvery,
-			},
-			Metrics: m,
-		}, cat, nil
+		return &scan.Scanner{Catalog: o.catalog, FS: fsys, Options: opts, Metrics: m}, closer, nil
 	}
 }
 
-// openBackend opens and migrates the store and River's tables, and makes a
-// job client with the given number of workers.
+// openBackend opens and migrates the store and River's tables, opens the
+// catalogs, and makes a job client with the given number of workers. The
+// caller closes be and stops jc.
 func openBackend(ctx context.Context, cfg config.Config, workers int, m *scan.Metrics, log *slog.Logger) (*backend, *jobs.Client, error) {
 	be, err := openStore(ctx, cfg.Store.URL)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := be.migrate(ctx); err != nil {
-		return nil, nil, errors.Join(fmt.Errorf("migrate store: %w", err), be.store.Close())
+		return nil, nil, errors.Join(fmt.Errorf("migrate store: %w", err), be.Close())
 	}
-	var merges jobs.MergeRunner
-	if cfg.Catalog.URL != "" {
-		e, err := newEngine(cfg, be.store, io.Discard)
-		if err != nil {
-			return nil, nil, errors.Join(err, be.store.Close())
-		}
-		e.Log = log
-		be.engine, merges = e, e
-		st := be.store
-		be.store = closingStore{Store: st, close: func() error { return errors.Join(e.Catalog.Close(), st.Close()) }}
+	if err := be.openCatalogs(cfg, log); err != nil {
+		return nil, nil, errors.Join(err, be.Close())
 	}
-	jc, err := be.newJobs(jobs.Config{
-		Merges:        merges,
+	jcfg := jobs.Config{
 		Store:         be.store,
-		OpenScanner:   scannerFactory(cfg, m),
+		OpenScanner:   scannerFactory(cfg, be, m),
 		Workers:       workers,
-		Catalog:       config.Redact(cfg.Catalog.URL),
-		Thresholds:    cfg.Policy.Thresholds(),
 		ScanInterval:  cfg.Scan.Interval.Std(),
 		KeepSnapshots: cfg.Scan.KeepSnapshots,
 		Logger:        log,
-	})
+	}
+	if len(be.engines) > 0 {
+		jcfg.Merges = be
+	}
+	for _, o := range be.catalogs {
+		jcfg.Catalogs = append(jcfg.Catalogs, jobs.ScanTarget{Catalog: o.cfg.Name, Thresholds: o.cfg.Policy.Thresholds()})
+	}
+	jc, err := be.newJobs(jcfg)
 	if err != nil {
-		return nil, nil, errors.Join(err, be.store.Close())
+		return nil, nil, errors.Join(err, be.Close())
 	}
 	if err := jc.Migrate(ctx); err != nil {
-		return nil, nil, errors.Join(err, jc.Stop(ctx), be.store.Close())
+		return nil, nil, errors.Join(err, jc.Stop(ctx), be.Close())
 	}
 	return be, jc, nil
 }
 
-// closingStore is a store whose Close also closes what was opened with it.
-type closingStore struct {
-	shoal.Store
-	close func() error
-}
-
-func (c closingStore) Close() error { return c.close() }
-
 // recoverMerges runs merge recovery, as serve and worker do at start.
 func recoverMerges(ctx context.Context, be *backend, log *slog.Logger) error {
-	if be.engine == nil {
-		return nil
-	}
-	rep, err := be.engine.Recover(ctx)
-	if rep == nil {
-		return fmt.Errorf("recover interrupted merges: %w", err)
-	}
-	if err != nil {
-		// A partition recovery cannot decide about must not keep the
-		// service down: it stays in the journal, with no data removed.
-		log.Error("some interrupted merges need a human", "err", err)
-	}
-	if rep.Finished+rep.Undone+rep.RolledBack+rep.Jobs > 0 {
-		log.Warn("recovered interrupted merges", "finished", rep.Finished, "undone", rep.Undone,
-			"rolled_back", rep.RolledBack, "jobs_failed", rep.Jobs, "left_to_live_workers", rep.Skipped)
+	for _, e := range be.engines {
+		rep, err := e.Recover(ctx)
+		if rep == nil {
+			return fmt.Errorf("recover interrupted merges of catalog %s: %w", e.CatalogName, err)
+		}
+		if err != nil {
+			// A partition recovery cannot decide about must not keep
+			// the service down: it stays in the journal, with no data
+			// removed.
+			log.Error("some interrupted merges need a human", "catalog", e.CatalogName, "err", err)
+		}
+		if rep.Finished+rep.Undone+rep.RolledBack+rep.Jobs > 0 {
+			log.Warn("recovered interrupted merges", "catalog", e.CatalogName, "finished", rep.Finished, "undone", rep.Undone,
+				"rolled_back", rep.RolledBack, "jobs_failed", rep.Jobs, "left_to_live_workers", rep.Skipped)
+		}
 	}
 	return nil
 }

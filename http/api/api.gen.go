@@ -24,6 +24,27 @@ import (
 	"github.com/shoalhq/shoal"
 )
 
+// Defines values for CatalogInfoKind.
+const (
+	Hmsdb     CatalogInfoKind = "hmsdb"
+	Thrift    CatalogInfoKind = "thrift"
+	Warehouse CatalogInfoKind = "warehouse"
+)
+
+// Valid indicates whether the value is a known member of the CatalogInfoKind enum.
+func (e CatalogInfoKind) Valid() bool {
+	switch e {
+	case Hmsdb:
+		return true
+	case Thrift:
+		return true
+	case Warehouse:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Format.
 const (
 	Avro         Format = "avro"
@@ -282,6 +303,41 @@ type Candidate struct {
 	Table      string `json:"table"`
 }
 
+// CatalogInfo defines model for CatalogInfo.
+type CatalogInfo struct {
+	CheckedAt time.Time `json:"checked_at"`
+
+	// Databases Databases listed by the last successful check.
+	Databases *int `json:"databases,omitempty"`
+
+	// Error Why the last health check failed.
+	Error *string `json:"error,omitempty"`
+
+	// Files fsimage:// when scans read an offline fsimage instead of the file system.
+	Files   *string `json:"files,omitempty"`
+	Healthy bool    `json:"healthy"`
+
+	// Hiveserver HiveServer2 or Kyuubi URI for merges delegated to the cluster
+	Hiveserver *string `json:"hiveserver,omitempty"`
+
+	// Kind warehouse (a local directory), thrift (the Hive Metastore) or hmsdb (its backend database, read-only).
+	Kind CatalogInfoKind `json:"kind"`
+
+	// LatencyMs Duration of the last health check.
+	LatencyMs  *float64 `json:"latency_ms,omitempty"`
+	LatestScan *Scan    `json:"latest_scan,omitempty"`
+
+	// Merges Whether this server can merge in this catalog.
+	Merges bool   `json:"merges"`
+	Name   string `json:"name"`
+
+	// Uri The catalog URI without credentials.
+	Uri string `json:"uri"`
+}
+
+// CatalogInfoKind warehouse (a local directory), thrift (the Hive Metastore) or hmsdb (its backend database, read-only).
+type CatalogInfoKind string
+
 // DatabaseList defines model for DatabaseList.
 type DatabaseList struct {
 	Items  []DatabaseStats `json:"items"`
@@ -372,6 +428,8 @@ type PartitionStats struct {
 
 // PlanRequest defines model for PlanRequest.
 type PlanRequest struct {
+	// Catalog The catalog; the first configured one when omitted.
+	Catalog  *string    `json:"catalog,omitempty"`
 	Database string     `json:"database"`
 	Mode     *MergeMode `json:"mode,omitempty"`
 
@@ -408,7 +466,7 @@ type Progress struct {
 
 // Scan defines model for Scan.
 type Scan struct {
-	// Catalog Catalog URI without credentials.
+	// Catalog The name of the catalog scanned (the catalog URI, without credentials, for scans made before catalogs had names).
 	Catalog         string     `json:"catalog"`
 	CreatedAt       time.Time  `json:"created_at"`
 	DurationSeconds float64    `json:"duration_seconds"`
@@ -536,6 +594,9 @@ type TrendPoint struct {
 	SmallFiles        int64     `json:"small_files"`
 }
 
+// Catalog defines model for Catalog.
+type Catalog = string
+
 // Database defines model for Database.
 type Database = string
 
@@ -581,24 +642,35 @@ type ListAuditParams struct {
 
 // ListCandidatesParams defines parameters for ListCandidates.
 type ListCandidatesParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+
 	// Limit Page size, 50 by default.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // PlanCandidatesJSONBody defines parameters for PlanCandidates.
 type PlanCandidatesJSONBody struct {
+	// Catalog The catalog; the first configured one when omitted.
+	Catalog *string `json:"catalog,omitempty"`
+
 	// Limit Candidates to consider (default 50).
 	Limit *int `json:"limit,omitempty"`
 }
 
 // ListDatabasesParams defines parameters for ListDatabases.
 type ListDatabasesParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+
 	// ScanId The snapshot to read; the newest succeeded scan when omitted.
 	ScanId *ScanID `form:"scan_id,omitempty" json:"scan_id,omitempty"`
 }
 
 // ListMergesParams defines parameters for ListMerges.
 type ListMergesParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog  *Catalog    `form:"catalog,omitempty" json:"catalog,omitempty"`
 	State    *MergeState `form:"state,omitempty" json:"state,omitempty"`
 	Database *string     `form:"database,omitempty" json:"database,omitempty"`
 	Table    *string     `form:"table,omitempty" json:"table,omitempty"`
@@ -610,6 +682,9 @@ type ListMergesParams struct {
 
 // ListPartitionsParams defines parameters for ListPartitions.
 type ListPartitionsParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+
 	// ScanId The snapshot to read; the newest succeeded scan when omitted.
 	ScanId *ScanID `form:"scan_id,omitempty" json:"scan_id,omitempty"`
 
@@ -633,6 +708,12 @@ type ListPartitionsParams struct {
 // ListPartitionsParamsOrder defines parameters for ListPartitions.
 type ListPartitionsParamsOrder string
 
+// GetEffectivePolicyParams defines parameters for GetEffectivePolicy.
+type GetEffectivePolicyParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+}
+
 // ListScansParams defines parameters for ListScans.
 type ListScansParams struct {
 	State *ScanState `form:"state,omitempty" json:"state,omitempty"`
@@ -642,14 +723,26 @@ type ListScansParams struct {
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 }
 
+// StartScanParams defines parameters for StartScan.
+type StartScanParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+}
+
 // GetSummaryParams defines parameters for GetSummary.
 type GetSummaryParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+
 	// ScanId The snapshot to read; the newest succeeded scan when omitted.
 	ScanId *ScanID `form:"scan_id,omitempty" json:"scan_id,omitempty"`
 }
 
 // ListTablesParams defines parameters for ListTables.
 type ListTablesParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+
 	// ScanId The snapshot to read; the newest succeeded scan when omitted.
 	ScanId *ScanID `form:"scan_id,omitempty" json:"scan_id,omitempty"`
 
@@ -674,12 +767,18 @@ type ListTablesParamsOrder string
 
 // GetTableParams defines parameters for GetTable.
 type GetTableParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+
 	// ScanId The snapshot to read; the newest succeeded scan when omitted.
 	ScanId *ScanID `form:"scan_id,omitempty" json:"scan_id,omitempty"`
 }
 
 // ListTablePartitionsParams defines parameters for ListTablePartitions.
 type ListTablePartitionsParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+
 	// ScanId The snapshot to read; the newest succeeded scan when omitted.
 	ScanId *ScanID `form:"scan_id,omitempty" json:"scan_id,omitempty"`
 
@@ -705,6 +804,9 @@ type ListTablePartitionsParamsOrder string
 
 // GetTrendParams defines parameters for GetTrend.
 type GetTrendParams struct {
+	// Catalog The catalog (cluster) by name; the first configured catalog when omitted.
+	Catalog *Catalog `form:"catalog,omitempty" json:"catalog,omitempty"`
+
 	// Database With `table`, the trend of one table; both omitted for the warehouse.
 	Database *string `form:"database,omitempty" json:"database,omitempty"`
 	Table    *string `form:"table,omitempty" json:"table,omitempty"`
@@ -736,6 +838,9 @@ type ServerInterface interface {
 	// PlanCandidates Plan merges of the best candidates, within the run budget
 	// (POST /candidates/plan)
 	PlanCandidates(w http.ResponseWriter, r *http.Request)
+	// ListCatalogs The configured catalogs (clusters) and their connection health
+	// (GET /catalogs)
+	ListCatalogs(w http.ResponseWriter, r *http.Request)
 	// ListDatabases Per-database sums of a snapshot
 	// (GET /databases)
 	ListDatabases(w http.ResponseWriter, r *http.Request, params ListDatabasesParams)
@@ -771,13 +876,13 @@ type ServerInterface interface {
 	PutPolicy(w http.ResponseWriter, r *http.Request, scope Scope)
 	// GetEffectivePolicy The policy that applies to a table (scope database.table)
 	// (GET /policies/{scope}/effective)
-	GetEffectivePolicy(w http.ResponseWriter, r *http.Request, scope Scope)
+	GetEffectivePolicy(w http.ResponseWriter, r *http.Request, scope Scope, params GetEffectivePolicyParams)
 	// ListScans List scans, newest first
 	// (GET /scans)
 	ListScans(w http.ResponseWriter, r *http.Request, params ListScansParams)
-	// StartScan Start a scan of the configured catalog
+	// StartScan Start a scan of a configured catalog
 	// (POST /scans)
-	StartScan(w http.ResponseWriter, r *http.Request)
+	StartScan(w http.ResponseWriter, r *http.Request, params StartScanParams)
 	// GetScan Get one scan with its progress
 	// (GET /scans/{id})
 	GetScan(w http.ResponseWriter, r *http.Request, id PathScanID)
@@ -879,6 +984,19 @@ func (siw *ServerInterfaceWrapper) ListCandidates(w http.ResponseWriter, r *http
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListCandidatesParams
 
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "limit" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -917,6 +1035,20 @@ func (siw *ServerInterfaceWrapper) PlanCandidates(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// ListCatalogs operation middleware
+func (siw *ServerInterfaceWrapper) ListCatalogs(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListCatalogs(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListDatabases operation middleware
 func (siw *ServerInterfaceWrapper) ListDatabases(w http.ResponseWriter, r *http.Request) {
 
@@ -925,6 +1057,19 @@ func (siw *ServerInterfaceWrapper) ListDatabases(w http.ResponseWriter, r *http.
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListDatabasesParams
+
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
 
 	// ------------- Optional query parameter "scan_id" -------------
 
@@ -958,6 +1103,19 @@ func (siw *ServerInterfaceWrapper) ListMerges(w http.ResponseWriter, r *http.Req
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListMergesParams
+
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
 
 	// ------------- Optional query parameter "state" -------------
 
@@ -1162,6 +1320,19 @@ func (siw *ServerInterfaceWrapper) ListPartitions(w http.ResponseWriter, r *http
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListPartitionsParams
 
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "scan_id" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "scan_id", r.URL.Query(), &params.ScanId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
@@ -1345,8 +1516,24 @@ func (siw *ServerInterfaceWrapper) GetEffectivePolicy(w http.ResponseWriter, r *
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetEffectivePolicyParams
+
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetEffectivePolicy(w, r, scope)
+		siw.Handler.GetEffectivePolicy(w, r, scope, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1418,8 +1605,27 @@ func (siw *ServerInterfaceWrapper) ListScans(w http.ResponseWriter, r *http.Requ
 // StartScan operation middleware
 func (siw *ServerInterfaceWrapper) StartScan(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StartScanParams
+
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.StartScan(w, r)
+		siw.Handler.StartScan(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1490,6 +1696,19 @@ func (siw *ServerInterfaceWrapper) GetSummary(w http.ResponseWriter, r *http.Req
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetSummaryParams
 
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "scan_id" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "scan_id", r.URL.Query(), &params.ScanId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
@@ -1522,6 +1741,19 @@ func (siw *ServerInterfaceWrapper) ListTables(w http.ResponseWriter, r *http.Req
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListTablesParams
+
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
 
 	// ------------- Optional query parameter "scan_id" -------------
 
@@ -1665,6 +1897,19 @@ func (siw *ServerInterfaceWrapper) GetTable(w http.ResponseWriter, r *http.Reque
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetTableParams
 
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "scan_id" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "scan_id", r.URL.Query(), &params.ScanId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
@@ -1715,6 +1960,19 @@ func (siw *ServerInterfaceWrapper) ListTablePartitions(w http.ResponseWriter, r 
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListTablePartitionsParams
+
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
 
 	// ------------- Optional query parameter "scan_id" -------------
 
@@ -1826,6 +2084,19 @@ func (siw *ServerInterfaceWrapper) GetTrend(w http.ResponseWriter, r *http.Reque
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetTrendParams
+
+	// ------------- Optional query parameter "catalog" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "catalog", r.URL.Query(), &params.Catalog, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "catalog"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "catalog", Err: err})
+		}
+		return
+	}
 
 	// ------------- Optional query parameter "database" -------------
 
@@ -2004,6 +2275,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/policies/{scope}", wrapper.PutPolicy)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/policies/{scope}/effective", wrapper.GetEffectivePolicy)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/candidates", wrapper.ListCandidates)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/catalogs", wrapper.ListCatalogs)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/candidates/plan", wrapper.PlanCandidates)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/merges", wrapper.ListMerges)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/merges", wrapper.PlanMerge)
@@ -2182,6 +2454,46 @@ type PlanCandidatesdefaultJSONResponse struct {
 }
 
 func (response PlanCandidatesdefaultJSONResponse) VisitPlanCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCatalogsRequestObject struct {
+}
+
+type ListCatalogsResponseObject interface {
+	VisitListCatalogsResponse(w http.ResponseWriter) error
+}
+
+type ListCatalogs200JSONResponse struct {
+	Items []CatalogInfo `json:"items"`
+}
+
+func (response ListCatalogs200JSONResponse) VisitListCatalogsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCatalogsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListCatalogsdefaultJSONResponse) VisitListCatalogsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2623,7 +2935,8 @@ func (response PutPolicydefaultJSONResponse) VisitPutPolicyResponse(w http.Respo
 }
 
 type GetEffectivePolicyRequestObject struct {
-	Scope Scope `json:"scope"`
+	Scope  Scope `json:"scope"`
+	Params GetEffectivePolicyParams
 }
 
 type GetEffectivePolicyResponseObject interface {
@@ -2701,6 +3014,7 @@ func (response ListScansdefaultJSONResponse) VisitListScansResponse(w http.Respo
 }
 
 type StartScanRequestObject struct {
+	Params StartScanParams
 }
 
 type StartScanResponseObject interface {
@@ -3029,6 +3343,9 @@ type StrictServerInterface interface {
 	// PlanCandidates Plan merges of the best candidates, within the run budget
 	// (POST /candidates/plan)
 	PlanCandidates(ctx context.Context, request PlanCandidatesRequestObject) (PlanCandidatesResponseObject, error)
+	// ListCatalogs The configured catalogs (clusters) and their connection health
+	// (GET /catalogs)
+	ListCatalogs(ctx context.Context, request ListCatalogsRequestObject) (ListCatalogsResponseObject, error)
 	// ListDatabases Per-database sums of a snapshot
 	// (GET /databases)
 	ListDatabases(ctx context.Context, request ListDatabasesRequestObject) (ListDatabasesResponseObject, error)
@@ -3068,7 +3385,7 @@ type StrictServerInterface interface {
 	// ListScans List scans, newest first
 	// (GET /scans)
 	ListScans(ctx context.Context, request ListScansRequestObject) (ListScansResponseObject, error)
-	// StartScan Start a scan of the configured catalog
+	// StartScan Start a scan of a configured catalog
 	// (POST /scans)
 	StartScan(ctx context.Context, request StartScanRequestObject) (StartScanResponseObject, error)
 	// GetScan Get one scan with its progress
@@ -3233,6 +3550,30 @@ func (sh *strictHandler) PlanCandidates(w http.ResponseWriter, r *http.Request) 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(PlanCandidatesResponseObject); ok {
 		if err := validResponse.VisitPlanCandidatesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListCatalogs operation middleware
+func (sh *strictHandler) ListCatalogs(w http.ResponseWriter, r *http.Request) {
+	var request ListCatalogsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCatalogs(ctx, request.(ListCatalogsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCatalogs")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListCatalogsResponseObject); ok {
+		if err := validResponse.VisitListCatalogsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -3537,10 +3878,11 @@ func (sh *strictHandler) PutPolicy(w http.ResponseWriter, r *http.Request, scope
 }
 
 // GetEffectivePolicy operation middleware
-func (sh *strictHandler) GetEffectivePolicy(w http.ResponseWriter, r *http.Request, scope Scope) {
+func (sh *strictHandler) GetEffectivePolicy(w http.ResponseWriter, r *http.Request, scope Scope, params GetEffectivePolicyParams) {
 	var request GetEffectivePolicyRequestObject
 
 	request.Scope = scope
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetEffectivePolicy(ctx, request.(GetEffectivePolicyRequestObject))
@@ -3589,8 +3931,10 @@ func (sh *strictHandler) ListScans(w http.ResponseWriter, r *http.Request, param
 }
 
 // StartScan operation middleware
-func (sh *strictHandler) StartScan(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) StartScan(w http.ResponseWriter, r *http.Request, params StartScanParams) {
 	var request StartScanRequestObject
+
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.StartScan(ctx, request.(StartScanRequestObject))
@@ -3803,94 +4147,104 @@ func (sh *strictHandler) GetTrend(w http.ResponseWriter, r *http.Request, params
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D3bctvGkr/Shd2qI61hkpLtbEUuP9iJ4+NzctFaOpWHKEccAk1iLGAGnhlQZlyq2n/Yh/2UvGf/ZL9k",
-	"a3pwJUASkCjHzubFpoi59PS9e7rBD14gk1QKFEZ7Jx+8lCmWoEFFf33NDJsxjfYzF96JlzITeb4nWILe",
-	"iRcWj31P4buMKwy9E6My9D0dRJgwOy9h779FsTCRd3L85AvfM6vUztVGcbHwbm5871uecGOHhqgDxVPD",
-	"pd3rlC0QNP8FfXgygdkKQpyzLDYjz3fAvMtQrSpoYlpmbWueZIl3cjSZTHwv4SL/s4SCC4MLVATGD/O5",
-	"RlMedW116Z42li/Wm3SvJ+LVS6WkQ2XzbPYZpEwZbr/QcB1JjRBzbbhYwJzxGMNN50S3Zh2SfPeZlDEy",
-	"4XZXIar2xmdSGQi5wsB+8RSm9vG0hl2YSwUJGsUD7cOU2af2q6ndfboJJkm71UFCYTHzk8d04PkEhPdz",
-	"F/FPCyRYyNrwPhcr0BbmK1zBLDMwrbC2ERo7oQHMvyqceyfev4wrZh+7p3ps9/07rnJgTPQdqgW+/noD",
-	"y/NwK7PPpUqYcYzwxWNvJ8/ZDc8CJj7WftVeTTSfRwhasFRH0oCRoJCFT8FECAKvURvQWRAghhiCDpiA",
-	"6wgFyIQbs5lP7cBLgv8u8MoUu8FNZcyDFWg74gT+DQ4WsZyx+NAHBoVi8kGq8o+RYbMYS2ibeKZl+uqx",
-	"J0ePulj5DJkKoja0XzGND7nQKDQ3fImgs5mbBnLukMwStKCWvA06xWAjYt0+w5TsuT38BiYjxNxJid/Y",
-	"yTqVQiNpO9J79kMghUFBgs3SNOYBs8cbv9UWMx96iqhbjXZZ1w5A2nBER8yH29WeZyE3L4VRKzJqSqao",
-	"DHewscDN/rB+Ct8+cmC3n5gG+4bM4EPDE4u11tgQDeNx5zI87JSCdc73PcPUwhmjNinzb+TsLQZWz71/",
-	"uJAPi2GRZPGodvza44c8SXMlS/Q/8RbcRNlsFMhkTBOjd+5/2uYrJkJuD9pG4Wxl3IceJwlrPkQLH3Me",
-	"916oGLKdV75xo258z2muy4TI1Jt4pQh2wqswzAI+i/FyCOQ6kAp32iEaZEcnLI4HrW8K2W7zSiXSP9Xd",
-	"tULiq9MWtGju7+ekbp+8ONXP6/x445du47dcmzbzcINJ88M2tBRrnRlmtFdxP1OKrRxynZnpg6o1hFQW",
-	"yoGy7Sxu/ztJwhCSOs3cwYH2gZAhXkbI0ssh21eOU88Jt2T2wezrZihrGZpyKjPHpfkUkSWzGsPr25Cc",
-	"8Fou0EBKJQEFzzcloQ5mNx3aKOviqJfzufW+l3hKHkybp1BY6MIux9738H0QZyE25KfFJOsywsUtJiXs",
-	"vTvXZYrq8q2c9SRnc57KRN95XFyyRTfXJzLcqUDJcf/ODrQ0l9eXCyWz9NJGkINZd9AsmalgTbXtRK6z",
-	"7wP36mX719nr9g5A6cQ12TPIabEe0aL1ZrlYspiHPghpLucyE6EPgRTzmAfGh0ywJeOxZW83gidpjAkK",
-	"g6EP9pxKsHjUZZcT1LqbO9YknMCrxndJ4DelJ1FEqZm4EvJaOIXwLqNAXyobubKlsuJu8L3J/3uw+IWn",
-	"xefZLzw9tsoB32UoArQEtXogyD8k/D2GHZGv7/2VayMXiiVtXH7DY4RAZsJokAIYzO0qEMvFsQ2/YsL0",
-	"8WOYZcEVGn2Sf4AJcA2keCATIaoLcQR/5y/84jmHg6P//c//Oj4+tAMt22mYK5nA8T8PvnzADyFLbfB3",
-	"/M+Do4n9k6TYBybCC5EvcfzITn0Mr/gL+z0kUuHoQpQmtLeKeO2GHz8mwa/9tS4pJNZ/c9pnzfuHxD6D",
-	"t3J2AtxoSGMm4KBS6T6QCtCOMdPM5MixgJsIuboQMjNpZnzAmC/4jMfcrOCam8hGwJqWsKqHZlxHKx/I",
-	"6fEBteEJM3joX4hUyYVC7RAFKaqHVRinUGex0XCgDaZFtPdWZpbNbSx9zVL/QhBUvkM3LaLktYYZzqVy",
-	"W7O5QeUDiRYFUIcO52uCyQyL5aJT/wQKmcHwckgcU8yZrTqX3OrYY6E7Olx+wXU0EJTecZNlgdq2lcwX",
-	"VNrgwl2GUvRV+G6CkYbFQzy/IVu4Cf23uOnQcjnvddmlalDLmzZMDeUTbfIgcad1PqOR2yOW3Rau1Ai3",
-	"N22Vr1BPVWbGqvpAioAZcuauFTfYqb1rx6mtYLlPoA0o3mWY0QeVCWHn+F6ZQrOeJmV47WZMBBi7z0ra",
-	"D5czFlx17lmmSvcRV1V5130EVr43iFe3BWHFUl2Gew3odmpnuRjiue0tjVFqu6aB+jFakcKv7EEgszi0",
-	"ng/MXLrfpU/vlhchXUEm4pIM4j3lU6K6w7JtSuXZ3PheLF3Kr9utZ++H0CvBkDMxaAYfNPz2wfXtkk0y",
-	"Dm8x69ONy3WKQVsM/sqXdRmwSPbh6ujZ8mh8dfxsefwUMEnNiq6ZmIBMlGMxhDJp3w6pbp31IjBrrFnK",
-	"wrAUQKltanzWZNIah2/KGLSltyvXVslep1qMmXhjAxBnFlgYEvZYfFrTjnMWa1x3GetabT3Hn3BR/H3k",
-	"7yEkb+af1u966xcfGg6uni0dcxw+BRbHzbtSFI5jRvWwowb+48mXX/id2iaPM44mdCHcDspzjhqEil38",
-	"1kmxMvXTxAMhDDQaw8WC4hbmbrieAptpFDaCwTjUwEWEihsXvlkbc81DVG7sqBUZ3GtGqXmCV7GcQcqM",
-	"DeU1yCV2XsDtOQm17Raxb0JqxxpVcmrtvBLCjDSC8AFHixH8+3Hk+R8nhbUdZl1cnrY99h6Jru1r98pf",
-	"bV8iS8PBIWkxpzMk7RU83Dkrdro9kOxpW7EsDOkz2LBLjYEUofNynSYgPZgnrkbeicjieP1+9GWepggh",
-	"nw4xzk1l77bZ8iGeQqWdhwS5tVlDgukUVZBfKTdPOwEj4WgyGfU7oMqDtw2WSENqFSrhreeK7lZhCAry",
-	"GUOOT2MvXbqyXRihMgQpAgRcoqqVGEHENMwQBVBStuZQ1YuG6nZsnaYd9GoC0zz/2tnanlVZxkR0qMja",
-	"ZS7PApfV2ZjvWi+4oAfwjzevKZknMwOBwhCF4SzWo23JrkEX/bnirwtnDzb53XJjNc21NTVQjLvPfJAl",
-	"aZUOihTqSMbhTtjOq5GFLOye40atMzh3+RfHQwXUDUbooHAD1hpKS1g2se8+cjYkBl2XSbfNvezOuFRk",
-	"qqW5hie3utJZZ0VVRFN4jyYT+J//hoPJ6PGT336dwwOYjI6f/PZr5D5Nfvs1kHEoUGv64mjy26/68ATm",
-	"8AzU+EA9OJpMDimUVHliHRQmcomhDxE8Axt8jQ/sv/AAjuA7/sKNtj709yzB72WINAjmCjH0L0S53TNI",
-	"uDg48oEtEMZw8NjCmTuGh4c+2BFH44MjeOBS+eMjeMVfdKfq8zVrWqBmebu/pUAxP0tPiY86V6L4U7P+",
-	"y3SDuWRxhh1Perlhjvi398KKqs0aV+ZX+/u/xG9E+o1ETyOo7eTxLElYVxFaUWzZW+Tvoum2qCYqC9yH",
-	"bqKFPqdccg3gTyuPfDm4UOfPbPH/m9yvvBbY7TvWkqbdeZ5t+bdmilY/hcmObOznXz7WnX5STGhXIMzi",
-	"DZ0VO5LLXVnlOm3WN7lDDdqGBPR+Us4tXbQrC33ecOLXUiOxDK4qoWoy3wv7kMpRINOWyWRZXwE0Uffk",
-	"uFpaa8NW35BDSOPQ+nxMgIm4BqbQfdtzp3r6a8NW1FJhz0QoDovSE55Yyeq1zbpxWz9dFxh+A9WdZCo9",
-	"iQ4S6Xu0eINSY5+mEbydUfuzZPdOJbsV/+yjbjdn84+tGxWKsC1zW53Bgf633eFUcmG6y0173ZVuLoOv",
-	"Ld/2lgfkhu6zXv7TlrFBEdBQidwYBzXdj93Cctuy9hu6E5zLjo5TG7PDnIvQ1TbO+fvCBOc2kQsg//Oa",
-	"KYxkplGP4Nxa5eenr0GjWqIGE+GFsMfScFDEzvqwqKgsZxalnaANM1wbHtDUFVi/ZHQhLsRLyouTAIM1",
-	"/PC3sx++B3cMV/nJYBrIEKeu8hKmeSXxdAQvWAjUi3chqj5pGjaTIUcNCzTweDKhjX6MUDhQ7AkUJeCn",
-	"LDPRyMgrFHpKddF8kSkM/Txdn2QWbLGAwGLn4PSHs3P/Qpz+49yHr19++/L85SEIxFDD9HlmIqn4L+Rq",
-	"nsALZAoVXGSTyaNAY6DQ0Of8FFzDteLGWIikwyXLQm4glgt3aAsowfUXTQUaT8vEuYOWBlh6cA0yRQEH",
-	"tEqIiTykLaavXp7D2J5vCpqtNGhJaDirCGFRxykfx0KQouo4PXF4CpiABV+igNkKpjkPT6mHkzbb0orK",
-	"DQGWN6RSwi3mAQqnWvM2x+cpCyJ8eDyakErkxqrEnD+fn772fG+JSudZyNHEDbOHZSn3TrxHo8noEUmT",
-	"iUgqx4RD+ylv1bNKkQjyOvROvG+5NtSI5ySwbKv/qVuRV0PGriH+xt85MG9Zv/l5rf3yeDIZ1Hx5l8RP",
-	"rdfwY6amO5pBIWULKo13vI3CWHYbuZZMam7fdJYSeWWrqe/pInVHnnwlLnJeiakL4rRfdEnPudLUJsAW",
-	"mipKw4QL72e7HInGRl55hcZKtLdXOlbo3BnHlp/7INrhw0QoTA4KFcnfHdE/RmgiVE01qEnlAYOZ03Gk",
-	"jzbgOChaVnUN003g3zBxpZtVmbpsw84VTNkIHzEDEVtibqioMT6RS7wQM1fZGcogc+0rrjMADkIZ6LH1",
-	"HLlYjJLwEOzpMzugKNXh6kJU5mkEXxX3C9by1eGwm4J1pEjBIgsil3/5i86b3y9EfvswgtOY0VUMKVe3",
-	"Sg5zhInGeJl3FiRsBQrn1lRqmeStG2299VWFyFsqr99TJVWdyy2N1NPhbTN9hREfZqWs70e51DgxkdrA",
-	"tVQmgpyJfGsN87aTstprjVNr4kBBi27Jw7hojEil7pCKc3aV8141pdzX9bXE1veyVrtsuqECCeJImEt1",
-	"IYi3od5+kwnDY1rW9baQAFFRveXTwLkd7r0NF8Lx9F80tOq1rDtIO7pETYxzA3mpve/WXHK8dn1KdngH",
-	"U1v5aDC1cvWSL2S4GsSXA4or4+732lRgWNgDKTSV7h0UL2B5MjkcuTTegJfXdPBv820ONy15PLqDPBYt",
-	"MJdFj0S/sGaYGJd9Hv2k2G9D1dea5cxELHZ3kba85qSktCykMYKaCrHeNXfxgcoEzLJwgRvFuJFB2+hr",
-	"fl3LkwxT2flbYe6ss/v08dNdYwcZSuit2rEO+x7ogOphgTrQWVLU07aVpqZrQIfsHPPbMP2dG9JCc+fL",
-	"WvKykn5YqndJWf+/a8XancOAF8B0r1VWxA9Z6I8UvWzWMb9T7FJaVw0HRQje2VN6eHcBsbxc23BjGFMq",
-	"I3+D+2AXcv4lFzrFwKx72K43VmEgVe6dUq8u08AqAC4EF5S4QZjmGnk6gu+l1ZQLCCImFtTZXPgU1gXh",
-	"GrZY/O/KDO7tjP3WKrla08U92Nt+TLvTnLnsTtEcvSfbVtCM1KlzAKWieII6re1m9Yxjp01zf4w/8PBm",
-	"W1RcUHCYQau/x+1erdouSryVs7vj/BWaupg0SepDUYO4uf28Bw3GrlZvc4TwHPJiPwJBG5mWHeoWFIHv",
-	"DbWzP7UW9pqlRfBsRy0y4d5M4KpbRy1Z/Yo2//xp7Rr1izgqwBhyzXN3JnAoAlYFPq4K00peQZmSRfoQ",
-	"XMk4plbjjSR/Q3kC7fjt8eRL3+lgu5NwStl32VdW3HHXGl1JW4eguQiQEJKrDEXsYjfOUrhmGtLMTm3z",
-	"xJscvs+cK1xT90N7kv1ogzeojZU6i1Op+IILVlykkD4upGwgN2RbsgP/YTlNFzZ3BG/QZEpoyxOQidjq",
-	"npo9LhlUKriOeIzALLugogF5QOSsBtdtLu7ghEzcCxMcfzQmyA+5H/pnotICu4ncvN7cGNKc1g327aLH",
-	"3Q5//oLMPqFB9e7cHqOb75Dtszy9rvZTjGV6vbJhUwxdRREV1feQoZRpPUPJAiVzgb+OZIy74mlK6/Ed",
-	"EfVpMWivoWB+7J1B4PorswZnqqp5W/NUJTz+gMSz1R/FRHcRQFfFZATC/CLAz5Oo+0pKn7nFnXIpCFje",
-	"rVf31lA7UUH7kt5N8o8/UDvqjaNLjC5n2OSEr+n7skNzqBqSKXYJ4OO2QXMbhXdHlFvIBbTufcRVy3Y3",
-	"TnwvzTqE4DQzezj3PUS5OWf3CXAn97JrR1VlnfX34FlTwxd5IJjGLBhEzi4WH2OhT7ZFtu339O2J3/dH",
-	"hpZe3ODiopbxco8Uqb3em6JIOoG7LinyDQeE6rVXCxxuphGVDm01QWc04h5yurVOx8/N4ygbF7c6G4Tb",
-	"PWUjaa2NiUhHxc15yDxQYa4yqBWrNKMRGtMvAjkzTBGDePcYRLhWr60BhAV5H9adKVMgKY/Haja9aold",
-	"R3spSDvTdjmuhodrH+Mqahui94PhV2hcgRsVqJXpulqz8FbMdiTjuvJlnzWSP0aqrJ0h0w5lO9CPy/zn",
-	"cOj7qoVzI7fnQz7Fe9cCti5SUCdIoQGKMO4pTIuPU6seRRbHRabXlRWpXE8XlZh70P0/lgW8pgRq501t",
-	"1VKw0aif1/oFbpfSWHuhynsWmNLryO+p/b1e0/bPoXTtWrac9eOOol9z03K3/SWdP2gGpuqW3uoQOcbc",
-	"gx9M6zRlwaefQ8LQhzmPDVqDTfc+bMEFM66/cKOsjD8UXHkz/kBfbbXi59WvRAwQnvJHw3oQze3Qh+0/",
-	"gqqst7B3G668/fWudP1BYFnJWVWCDqVc39QuHesO+d17peefSeM/ZtK4zuL1MpDbKS+F+duVNmoq6q9r",
-	"cfba63itIz4lqKa+u4Wy0+zRZQHuU5hJExWdJOWbYcoGo31b+70VZbWVVR5Dp5ILk5fe2lC4KjR95ApN",
-	"9/9biveqpInSHXxMzYnaB/dehX1lwr+hoLi89Shbz/w2a9g4o+SjLk62C1MvmGPOTMXeiTdmKR8vj0gJ",
-	"5DM+1H9Bz+myWuKp8UV+1Vf7psx71b5zLRI3P9/8XwAAAP//",
+	"7D3bctvGkr/ShT1VodYQScl2tiKXH2zH8fFJnGgtnUrVRo40BJrEWMAMPDOgTLtUtf+wD/spec/+yX7J",
+	"1lxwIwASkCjHzubFpojBTE9P36e7+dELeJJyhkxJ7+ijlxJBElQozF/PiCIxX+iPIcpA0FRRzrwj7zRC",
+	"COxDGAVxJhWKPZitgJEEH4GKEOZUSAUBZ3O6yASGxfirCBnwhCqF4djzPaonfJehWHm+p9/3jjw31vM9",
+	"GUSYEA1BQt7/gGyhIu/o6we+lxKlUOh3f/3lyf5/kP0P0/1vzvff3Pub53tqlepppBKULbzra9/7ligy",
+	"IxL1TGbFlKioXDDMH/uewHcZFRh6R0pk2AHB4cOv21b5gSZUNdF1TBYIkn5AHx5ONZpCnJMsVl3bj800",
+	"a0vTJEu8o4PpdOp7CWXuzwIKyhQuUBgwfprPJapiq2uzc/u0Nn0+37R9PhavngvBLVXU96afQUqEovoL",
+	"CVcRlwgxlYqyBcwJjbuPGe2cVUjc6jPOYyTMri5CFM2FT7hQEFKBgf7iEVzoxxcV7MKcC0hQCRpIHy6I",
+	"fqq/utCrX3TBxM1qVZCQacz84hEZeL4BwnvTdvjHORI0ZE14n7AVSA3zJa5glim4KLHWCY1+oQbM3wTO",
+	"vSPvXyYl307sUznR636PKweMil6hWODLbztInoYbiX3ORUKUJYSvH3hbaU4veBIQ9qnWK9dqiibJSCoj",
+	"rkBxEEhCK5EYXqFUILMgQAwxBBkQ1ksc6YHnBv7bwMtTbAc35TENViD1iCP4VxgtYj4j8Z4PBHLB5AMX",
+	"xR9jRWYxFtDW8Wym6SvHHh7cbyPlEyQiiJrQPiMS9ymTyCRVdIkgs5l9DfjcIpkkqEEtaBtkikEnYu06",
+	"w4Tsqd58B5EZxNxKiF/rl2XKmUQj7Yzc0x8CzhQyw9gkTWMaEL29yVupMfOxJ4va2cwq69IBjDQcmy26",
+	"4Xq2J1lI1XOmxMroZ8FTFIpa2Ehg3/64vgtfP7JgN5+oGvmGROG+ogk21aaGUREat05Dw1YuWKd831NE",
+	"LKwyah6l+4bP3mKg5dz7/QXfz4dFnMTjyvYrj/dpkjoha87/yFtQFWWzccCTiXkxemf/N8s8IyykeqNN",
+	"FM5Wyn7osZOwYkM08DGnce+J8iGbaeU7O+ra96zkOk/MMfU+vIIFW+EVGGYBncV4PgRyGXCBW/WQGaRH",
+	"JySOB82vct5u0krJ0r9UzbWc48vd5mdRX993R93ceb6rN+v0aCjHGKIv2Zw3aSeIMLjE8HwQRznIWyyp",
+	"3ESVxnrCUJsyWqTGJNdaUs6zGMyy41b0YS6s6jP/HFVmipDEKrKzVOyzboKuzzWXNCELPJpMrOrUulEa",
+	"LQuEAZ/PY8oQ3CigTCr9yGkHPSfIlVSYtK5pYVu1GYK+F9ElShTLNmPw73SJJ+bZodY+36+ybEbhn69f",
+	"OiNQLFBCiDEuiMas4gYc57k0IPG9K6oinikIBIbIFCWxHHtHLIvja9+7pCxsgnBFBEY8kwgjAjEPSOys",
+	"Uy5Wez6oSNC5gpFeV0MLr1ARqbjAPQ1xlMhwBiOqJMxIcIksrKh+jd19zuLVnsZabo8WC2r4zeye75l5",
+	"WuxT34uJQhaszpM20suE0Wb5OTUIRa9bEjjPLM+5NViWzCz96TWkOtc0sV1I2FO1Z9NGs6giFKAiKsEe",
+	"O2h7zYwHyuwD5yhWiKlCMNYmaJF9maCbfVpNOK0k4G8RTGZJu4Cjk5Ko/arAKDbeJnVySfADlaopdqjC",
+	"pP5hE57zuU4UUdIrdS4RgqysSLfGbR8Bvbbb0i62oGzai13/Vvp3iCLpPHv9gPEQzyMk6fmQ5Ut3recL",
+	"N1Sxg5WmfcNwcF0RdfKpUZryJkfuCNxNUENKqXdzTVvXv1Uw28+hibI2ino+n2uff4nHxm9q0hQyDV3Y",
+	"rkXwfRBnIdb4p0Ek6zxC2Q1eSsh7u6/zFMX5Wz7reZz190TG+r5H2TlZtFN9wsOtZpsJF7zSA/WZ86vz",
+	"heBZei7pBxxMuoPe4pkI1kTbVuRar2LgWr08jnXyurnbUbiOa2ajO4v1OBpq7UvZksQ09IFxdT7nGQt9",
+	"E0SNaaB8yBhZEhpr8rYjaJLGmCBTGPqg9ykYiVtNqwSlbKeONQ434JXj2zjwu8J/yW2RjF0yfsWsQHiX",
+	"mfAiF4Hne2QpNLsrfK/cf/cWH2iaf559oOmhFg74LkMWoD5QLQcC9yGh7zFstWf+TqXiC0GSJi6/02Zm",
+	"wDOmJHAGBOZ6Foj54lDbq7HB9OEDmGXBJSp55D7AFKg0NqqEjIUoztgBfE+f+vlzCqOD//3P/zo83NMD",
+	"NdlJmAuewOGvo2/u0T3IUm1aHv46OpjqPw0X+0BYeMbcFIf39asP4AV9qr+HhAscn7FChfYWES/t8MMH",
+	"hvErf61zimHrf1jpsxZzcMbUWz47Am15pjFhMCpFug9GBEhLmGmmHHI04CpCKs4Yz1SaKR8wpgs6ozFV",
+	"K2M5aZtVmim06DFvXEUrH4yr5QNKRROicM8/Y6ngC4HSIgpSFPtl8EigzGIlYSQVprl1+pZnmswxBHlF",
+	"Uv+MGah8i24zieBXEmY458IuTeYKhQ+GtYyhu2dxvsaY5XVHg9oCgdpzGOTr5e/MVq1TbgwnFJ5ci1/G",
+	"qIwGgtI7WqNJoLJsyfP5KXWYcOchZ30Fvn1BcUXiIZbfkCXsC/2XuG6Rco722vRSOahhTSsihtKJVC40",
+	"tVU7n5iRm+Mk2zVcIRFurtpKW6F6QZIpLeoDzgLj4Qi8ElRhq/SubKcyg6Y+htqheJdhZj6IjDHrkxeB",
+	"e21pmriFXoywAGP7WXD94Vz7z61rFhc0u/CrytueXThWvjeIVjc5YflUbYp7DehmQHm5GGK57Sx4uiVu",
+	"VeqDgGdxqC0fmKELk20OXvWWFUZFnBuFeEdR3KhqsGx6pbRsrn0v5vaiod2sJ++HnFeCISVs0Bt00PCb",
+	"O9c3C3HzOLzBW5+vXy5TDNqDmxUe0Ej24fLg8fJgcnn4eHn4CDBJ1cqEOgmDjBVjMYTiqrDpUt041m7A",
+	"rJBmwQvDQgCFtKnQWZ1IKxTeFTFocm9bhL/kvVaxGBP2WjsgVi2QMDTYI/FxRTrOSSxxg8nYGU3syIfh",
+	"DBuXz2s5LhtNxvWLzISy/O8DfwcRgHq4az2hpXq7K2F0+XhpaXHvEZA4rieEILMEOq56ORXwH0y/+dpv",
+	"FW7OrTmYmqyXZgzAEfAgVGwj71YCKSJNdTwYhIFEpShbGDeJ2Gv8R0BmEpl2mDAOJVAWoaDKeouaHK5o",
+	"iMKOHTcckTsNYNV38CLmM3C5VBL4EluzDHYc89qUKtE3/rVljjIWtrZfDqG77PABx4sx/Nth5PmfJmK2",
+	"GWaZZ4g0HYQecbXNc/cKl22eIkvDwR5w/k6rB9zLV7l1EO54s9/aU5Vjkf3WZ7Ai5xIDzkJrVFtJYOSg",
+	"i5O5u8T1JJDnLioSgnsdYjS3ej1MhyGGSSmdh/jUlbeG+O4pisDlzdR3OwXF4WA67Xm3KJyv2KGJJKRa",
+	"oBq89ZzRXmIMQYF7Y8j2zdhzGx1tWgkiQ+AsQMAlikoeJUREwgyRgYkBt91vrumx9TNtOa86MPX9r+2t",
+	"acgVuZrmHMpjbVOXJ+7+d4CtZPPGbHwvv4XVnq02YUeqfjXrt93N+sb8tdkICQkxD/+59yREJDSryL3x",
+	"pmDdoGQOp0mq3N6D7v6w2F5FFG4MbeTj7jKepWmkDGdFAmXE43ArbKflyJy5tr9jR61zDLXxoyLTXFnC",
+	"rhBCywnXYK2gtIClix92EXPKcyYahvBNY0fbI0blMVXCdMODc23huJM8l6wuDQ6mU/if/4bRdPzg4e+/",
+	"zeEeTMeHD3//LbKfpr//FvA4ZCil+eJg+vtvcu8I5vAYxGQk7h1Mp3tGFgh3MQACE77E0IcIHoN2Hicj",
+	"/S/cgwN4RZ/a0VrG/EgS/JGHaAbBXCCG/hkrlnsMCWWjAx/IAmECowcaTmdp7u35oEccTEYHcM9eRUwO",
+	"4AV92n7V4OasSIGKKm//1ji6bi89OT5qncn4z5L0n6YdzCWJM2x50suus4d/c7Muz3WvUKVLTdh9EkIt",
+	"UlELVNW85FYaz5KEtKXu5inqvVn+NpJug2gyydS7kE1moi8pFl4B+POKg58PTjT6K9r9/yZ2za8YttuO",
+	"laBve+BoU0CvHmKWj2C6JZr85ae/tcezBGHSllWQuKMebUtwvC0qXj2b9UVukUPXEUDfTci8IYu2RdFP",
+	"a0b8Wqwl5sFlyVR14nuqH5p0Gsikzc7O80PAvCh7UlwlTtax1HfGIDTjTG4xcXnERKD9tudK1Xhax1Km",
+	"EE3vyaA4zFNnaKI5q9cy68ptfXdtYPg1VLceU2FJtByRvEONNyjW9nkqwZsptb9Sjm+VclzSzy7yjh2Z",
+	"f2rZKNDWjNR5bqMxOND+1iscc8pUe7psr7ve7jT+yvRNa3lAbOgu8/0/bx4b5AEN5chOP6hufmxnlpum",
+	"5V+bS0ZbJbdWp699dphTFtrczDl9n6tgpxMpsxVRRUGTHMOp1spPjl/a0h8JKsIzZqO7o9x3lnt5xLis",
+	"vXKpqSAVUVQqGphXV6DtkvEZO2PPTaDdMDBoxQ//OPnpR7DbsJmrBC4CHuKFzRyFC5cJfTGGpyQEU8F8",
+	"xspGGWbYjIcUJSxQwYPp1Cz0c4TMgmKLlyIi4YJkKhorfolMXlSSAXwX/08yDTZbQKCxMzr+6eTUP2PH",
+	"/zz14dvnPzw/fb4HDDGUcPEkUxEX9IMxNY/gKRKBAs6y6fR+IDEQqMxntwsq4UpQpTRE3OKSZCFVYBpy",
+	"6E1rQA1cX0nXxCOPsVtozQB9HlQCT5GZoPwZCzHhe2aJixfPT2Gi93cBkqwkSG7QcFIehEYdRVcsyFlZ",
+	"p39k8RQQBgu6RAazFVw4Gr4wle9msQ0F/FQZwFwmhQm4xTRAZkWrKw5/kpIgwv3D8dSIRKq0SHT0+eT4",
+	"ped7SxTSRSHHUztMb5ak1Dvy7o+n4/uGm1RkuHJicKg/uQJnLRTNgbwMvSPvByqVKV+2HFj0VfmlXZCX",
+	"Qya2jci1v3Wga/Rx/WataP1wOh1Usn6bwE+lQvtThqZbSughJQtziWRpG5nS5Da2heymJUjXXgrkFQX6",
+	"vifz0J2x5Et24fOSTa0TJ/28t4RJ8jFmykKajNgwocx7o6czrNFJKy9QaY72dnqOJTq3+rHF5z6ItvhQ",
+	"ETLlQDFJ/rdHdF7zWROD0og8IDCzMs7Iow4cB3mhv6xgug78a8IuZT2rVBbNK5yAKdqHRERBRJboFJVp",
+	"J5LwJZ4xV5sd8iCz5Te2sgFGIQ/kRFuOlC3GSbgHeveZHpDn/lBxxkr1NIZn+f2C1nxVOEy1tDakjIBF",
+	"EkQ2/vKVdC1Dzpi7fRjDcUzMVYwRrrIotjafEonx0lVGJGQFAudaVUqeuNKTptx6ViJyqPDKm0b1EF9O",
+	"zv2R0qtsDdEQXj1t4yZ/lMjzYVaIhd3IoQrRJlwquOJCReDozdeK01XYFJlma0Rd4Zy8AnmNdSZ5DUjK",
+	"ZQsDnZJLR6blK8W6toQn1maaVvBFfZFJzjDEC3MuzphhA6hWGmVM0dhMa8t4DK+Z+gFN0oG1UGxjnDNm",
+	"yf8rCY1cMW05mhVtTCfGuQJXVeDbOZcUr2xJlh7eQv+alWr0L2xq6FMergbR5eebRxq39ykrd61RFXAm",
+	"TZbiKG+o9XC652Yf0IyshV3q3XmuG+x/cAv2z4uLzvPqk34O1zCpUVTQ9BMafhOqvnrW0a6h6NtLEE3a",
+	"eTcMp/OMgAoqEkvb/dR6LiJjMMvCBW6QGja7plPd/t02kaASXPMDLSry7nCVvJ6vZJF3KnM3TKs+nin/",
+	"jBFlpV0lVer+tEiSS01riAqPECavUFg3RLNGt5Zz0P+hCqjsMLNLFeSynigrZIXr8CFCFFVRQq0wL1oS",
+	"7kJLNds+yqJPpNwr60f1QGYb+Ll2IxVCk+Zu1tJZLYbc6W19W4kU3pnR4hrP3dpq6dO0w1zMtxxv2SrI",
+	"9dzcgWhAsZ9jGWSW5NnsTbOhei5l95bOQ3llh9zmRFpbx7l0rX4IrVZPds1Yucsb0I6ufa6iUmbIRH+m",
+	"qEC3hvyDYgKFKSphlIe2WmvN927PS5rsKwt2hgcKVep32Np6Iuu3USZTDNS652pr5gUGXDivz9TwEwmk",
+	"BOCMUWYCoggXzp64GMOPXOv5BQQRYQvT8SA3wLW9TiVsMI9fFTcjN7OMN2afVoqx7sBa7Ee0W40xa6Pk",
+	"TRN2ZJnlZ2Ykr/WWuDB+uunAoBerRvJbLTL7x+QjDa83RZvyExwmlKtdZe9UAW47ibd8dnucv0BVZZP6",
+	"kfqQ5/Z2t6XocQYTmwPb7U4/AZdEa0CQiqdF5woNCsP3yrS5eKSV8RVJ86CUHrXImO1YYrPGxw1efWYW",
+	"//LP2jbwyIMOAcbgJM/ticCiCEgZJbDZzZrz8pMpSKTPgQsex6YFQeeRvzbxN+fmPJh+41sZrFdiVij7",
+	"1qMnee5IpQDeSOsQJNWukEaIExkC8t6BWQpXREKa6VebNPHawfeFU4Vt9rCvd7IbafAaTTdGg1Mu6IIy",
+	"kl9QGnmcc9lAasg2hNL+XVOazHXuGF6jygSTmiYgY7GWPRV9XBAoF3AV0Vj7udzEy/UA585brUFlk4pb",
+	"KCFjd0IEh5+MCNwmd3P+GSulwPZDrqcNdHo/x1WFfec+aY+RtuN2Hy+ibPrfY3S9+X2f6U2f/c/R7enV",
+	"9aXLMy8djpJAdhBT4Wk18k8CwZ1suIp4jNu8dBMup1v89ON80E69Rrftrf7iete9wSHZ8r2NIbQCHn9A",
+	"NO20jI9Za9CGII2+CN1dnO8uJ3Z12XNiJ7dyKD/AIr2lEmCr7Cg/++K868c/+WhKzK/tucRog+N1SvjW",
+	"fF9UXQ+TWPY3DloY8EFLy2GzUHh7RNmJrO9rf0ihbMPQjhPfS7MWJjjO1A72fQcOsaPsPr7w9E5WbUls",
+	"rpL+DoxwU3NpjBVMYxIMOs42Ep9gLk82OcHNVp93qKE7WGN3J9YQoR2GM0oeL3d4eJWfMDG+qdmBvULM",
+	"oxgjcyprnUX2uo/TJPpt1FYnZkTjwG4fKa7UJX9pxklRZrzRLjG43VGM08zVGd60p9gd3XTuD7F5fA0P",
+	"qO7jmDHOyZEkKRsC9PN1ThQRhmhuzuR36ejYMs+NTo5GwC7MCiJUjnIjWZt3dS1HWDDl1sDijXBc+fGo",
+	"O+eQTpW2E/y+QGVTW01qahFQrLQJ2IjZlnBhW0Tvi0bypwjmNWN40qJsC/px6X4J0XxfFm93Ursb8oXf",
+	"N+fbaDs1Uy5WSF7naD6Ci/zjhZbALIvjPGxdphaY03bp2jtQOT8XWf6qAGrrDXVZd9RpS5xWioruPD6z",
+	"1vHpPQlUYRe5q3x/p9fT/QNCbasWJaz9CCmv/+68tb/h7xn+ScNJZfeFjSabpeEdWOpmnjrb+OZHKTH0",
+	"YU5jhdoMMPddZEEZUbZeuZOtJh9zqryefDRfbbQNTsvf6robPit+5bXHWAvMZyKAq90z2jWnq7y/LQn8",
+	"xLBIIi+T0Icect/ot9nWpwmB3+nR/xVX/3PG1avcUE2quZlIFOh6wHXKP1MFfBsmWOuPrv2LC7OBC99e",
+	"/+kVNJZ4vrNHMOMqypPDi1ZXRcXkrs2NnWXDtfQItGGGlFOmXIGAygQr89Pv2/z03f+k9p2KfkMULSRv",
+	"qq2lD7ZRzK7uFb4zvn5xh1TU0vpN0tDuU0FHbUSvJzbFrZaOMxF7R96EpHSyPDDywr3xsfpDylbsVWJz",
+	"tS/cHWvlmyI0WPnO1nxdv7n+vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

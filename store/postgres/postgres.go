@@ -342,9 +342,9 @@ func (s *Store) ListScans(ctx context.Context, f shoal.ScanFilter) ([]*shoal.Sca
 const snapshotOrder = `finished_at DESC NULLS LAST, id DESC`
 
 // LatestSnapshot returns the succeeded scan that finished last.
-func (s *Store) LatestSnapshot(ctx context.Context) (*shoal.Scan, error) {
+func (s *Store) LatestSnapshot(ctx context.Context, catalog string) (*shoal.Scan, error) {
 	sc, err := scanScan(s.pool.QueryRow(ctx, `SELECT `+scanColumns+` FROM scans
-		WHERE state = 'succeeded' ORDER BY `+snapshotOrder+` LIMIT 1`))
+		WHERE state = 'succeeded' AND ($1 = '' OR catalog = $1) ORDER BY `+snapshotOrder+` LIMIT 1`, catalog))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, shoal.Errorf(shoal.ENOTFOUND, "no snapshot yet: no scan has succeeded")

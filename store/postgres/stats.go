@@ -294,7 +294,7 @@ func collectTrend(rows pgx.Rows) ([]shoal.TrendPoint, error) {
 
 // TableTrend returns a table's statistics across the newest limit succeeded
 // snapshots that hold it, oldest first.
-func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]shoal.TrendPoint, error) {
+func (s *Store) TableTrend(ctx context.Context, catalog, db, table string, limit int) ([]shoal.TrendPoint, error) {
 	limit, err := sqlstore.TrendLimit(limit)
 	if err != nil {
 		return nil, err
@@ -302,8 +302,8 @@ func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]
 	rows, err := s.pool.Query(ctx, `SELECT s.id, s.finished_at, t.partitions, t.files, t.bytes,
 		t.small_files, t.namenode_heap, t.reducible_files
 		FROM table_stats t JOIN scans s ON s.id = t.scan_id
-		WHERE t.db = $1 AND t.tbl = $2 AND s.state = 'succeeded'
-		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC LIMIT $3`, db, table, limit)
+		WHERE t.db = $1 AND t.tbl = $2 AND s.state = 'succeeded' AND ($4 = '' OR s.catalog = $4)
+		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC LIMIT $3`, db, table, limit, catalog)
 	if err != nil {
 		return nil, fmt.Errorf("table trend: %w", err)
 	}
@@ -319,18 +319,18 @@ func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]
 
 // WarehouseTrend returns the sums of the newest limit succeeded snapshots
 // that hold table statistics, oldest first.
-func (s *Store) WarehouseTrend(ctx context.Context, limit int) ([]shoal.TrendPoint, error) {
+func (s *Store) WarehouseTrend(ctx context.Context, catalog string, limit int) ([]shoal.TrendPoint, error) {
 	limit, err := sqlstore.TrendLimit(limit)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT s.id, s.finished_at, sum(t.partitions)::bigint, sum(t.files)::bigint,
 		sum(t.bytes)::bigint, sum(t.small_files)::bigint, sum(t.namenode_heap)::bigint, sum(t.reducible_files)::bigint
-		FROM (SELECT id, finished_at FROM scans WHERE state = 'succeeded' AND table_rows > 0
+		FROM (SELECT id, finished_at FROM scans WHERE state = 'succeeded' AND table_rows > 0 AND ($2 = '' OR catalog = $2)
 			ORDER BY `+snapshotOrder+` LIMIT $1) s
 		JOIN table_stats t ON t.scan_id = s.id
 		GROUP BY s.id, s.finished_at
-		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`, limit)
+		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`, limit, catalog)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse trend: %w", err)
 	}

@@ -286,7 +286,7 @@ func scanTrend(rows *sql.Rows) ([]shoal.TrendPoint, error) {
 
 // TableTrend returns a table's statistics across the newest limit succeeded
 // snapshots that hold it, oldest first.
-func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]shoal.TrendPoint, error) {
+func (s *Store) TableTrend(ctx context.Context, catalog, db, table string, limit int) ([]shoal.TrendPoint, error) {
 	limit, err := sqlstore.TrendLimit(limit)
 	if err != nil {
 		return nil, err
@@ -294,8 +294,8 @@ func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]
 	rows, err := s.query(ctx, `SELECT s.id, s.finished_at, t.partitions, t.files, t.bytes,
 		t.small_files, t.namenode_heap, t.reducible_files
 		FROM table_stats t JOIN scans s ON s.id = t.scan_id
-		WHERE t.db = ? AND t.tbl = ? AND s.state = 'succeeded'
-		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`+page(limit, 0), db, table)
+		WHERE t.db = ?1 AND t.tbl = ?2 AND s.state = 'succeeded' AND (?3 = '' OR s.catalog = ?3)
+		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`+page(limit, 0), db, table, catalog)
 	if err != nil {
 		return nil, fmt.Errorf("table trend: %w", err)
 	}
@@ -311,18 +311,18 @@ func (s *Store) TableTrend(ctx context.Context, db, table string, limit int) ([]
 
 // WarehouseTrend returns the sums of the newest limit succeeded snapshots
 // that hold table statistics, oldest first.
-func (s *Store) WarehouseTrend(ctx context.Context, limit int) ([]shoal.TrendPoint, error) {
+func (s *Store) WarehouseTrend(ctx context.Context, catalog string, limit int) ([]shoal.TrendPoint, error) {
 	limit, err := sqlstore.TrendLimit(limit)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := s.query(ctx, `SELECT s.id, s.finished_at, sum(t.partitions), sum(t.files),
 		sum(t.bytes), sum(t.small_files), sum(t.namenode_heap), sum(t.reducible_files)
-		FROM (SELECT id, finished_at FROM scans WHERE state = 'succeeded' AND table_rows > 0
+		FROM (SELECT id, finished_at FROM scans WHERE state = 'succeeded' AND table_rows > 0 AND (?1 = '' OR catalog = ?1)
 			ORDER BY `+snapshotOrder+page(limit, 0)+`) s
 		JOIN table_stats t ON t.scan_id = s.id
 		GROUP BY s.id, s.finished_at
-		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`)
+		ORDER BY s.finished_at DESC NULLS LAST, s.id DESC`, catalog)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse trend: %w", err)
 	}

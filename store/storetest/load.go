@@ -166,7 +166,7 @@ func cmpError(first, err error) error {
 // d each. It fails when a 95th percentile exceeds p95.
 func RunLoad(t *testing.T, st shoal.Store, tables, perTable, clients int, d, p95 time.Duration) {
 	ctx := t.Context()
-	sc, err := st.LatestSnapshot(ctx)
+	sc, err := st.LatestSnapshot(ctx, "")
 	if err == nil && sc.Catalog == "synthetic" && sc.Totals.Tables == int64(tables) && sc.Totals.Partitions == int64(tables*perTable) {
 		t.Logf("reusing snapshot %d", sc.ID)
 	} else {

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) shoal.Store) {
 	t.Run("LatestSnapshot", func(t *testing.T) {
 		s.run(t, "None", testLatestSnapshotNone)
 		s.run(t, "Succeeded", testLatestSnapshotSucceeded)
+		s.run(t, "PerCatalog", testLatestSnapshotPerCatalog)
 	})
 	t.Run("SnapshotWriter", func(t *testing.T) {
 		s.run(t, "NotFound", testSnapshotWriterNotFound)
@@ -81,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) shoal.Store) {
 	t.Run("Trend", func(t *testing.T) {
 		s.run(t, "Table", testTableTrend)
 		s.run(t, "Warehouse", testWarehouseTrend)
+		s.run(t, "OtherCatalog", testTrendOtherCatalog)
 		s.run(t, "Empty", testTrendEmpty)
 	})
 	t.Run("DeleteSnapshot", func(t *testing.T) {
@@ -513,11 +515,11 @@ func testListScansBadFilter(t *testing.T, st shoal.Store) {
 }
 
 func testLatestSnapshotNone(t *testing.T, st shoal.Store) {
-	_, err := st.LatestSnapshot(t.Context())
+	_, err := st.LatestSnapshot(t.Context(), "")
 	wantCode(t, err, shoal.ENOTFOUND, "LatestSnapshot(empty store)")
 	mustCreate(t, st, &shoal.Scan{State: shoal.ScanRunning})
 	mustCreate(t, st, &shoal.Scan{State: shoal.ScanFailed, FinishedAt: base})
-	_, err = st.LatestSnapshot(t.Context())
+	_, err = st.LatestSnapshot(t.Context(), "")
 	wantCode(t, err, shoal.ENOTFOUND, "LatestSnapshot(no succeeded scan)")
 }
 
@@ -527,13 +529,30 @@ func testLatestSnapshotSucceeded(t *testing.T, st shoal.Store) {
 	mustCreate(t, st, &shoal.Scan{State: shoal.ScanFailed, FinishedAt: base.Add(2 * time.Hour)})
 	mustCreate(t, st, &shoal.Scan{State: shoal.ScanCancelled, FinishedAt: base.Add(3 * time.Hour)})
 	mustCreate(t, st, &shoal.Scan{State: shoal.ScanRunning, StartedAt: base.Add(4 * time.Hour)})
-	got, err := st.LatestSnapshot(t.Context())
+	got, err := st.LatestSnapshot(t.Context(), "")
 	if err != nil {
 		t.Fatalf("LatestSnapshot: %v", err)
 	}
 	if !reflect.DeepEqual(got, normScan(want)) {
 		t.Errorf("LatestSnapshot:\ngot  %+v\nwant %+v", got, normScan(want))
 	}
+}
+
+func testLatestSnapshotPerCatalog(t *testing.T, st shoal.Store) {
+	a := mustCreate(t, st, &shoal.Scan{Catalog: "a", State: shoal.ScanSucceeded, FinishedAt: base.Add(time.Hour)})
+	b := mustCreate(t, st, &shoal.Scan{Catalog: "b", State: shoal.ScanSucceeded, FinishedAt: base.Add(2 * time.Hour)})
+	mustCreate(t, st, &shoal.Scan{Catalog: "a", State: shoal.ScanFailed, FinishedAt: base.Add(3 * time.Hour)})
+	for _, c := range []struct {
+		catalog string
+		want    int64
+	}{{"a", a.ID}, {"b", b.ID}, {"", b.ID}} {
+		got, err := st.LatestSnapshot(t.Context(), c.catalog)
+		if err != nil || got.ID != c.want {
+			t.Errorf("LatestSnapshot(%q) = %+v, %v; want scan %d", c.catalog, got, err, c.want)
+		}
+	}
+	_, err := st.LatestSnapshot(t.Context(), "c")
+	wantCode(t, err, shoal.ENOTFOUND, "LatestSnapshot(unknown catalog)")
 }
 
 // Snapshots.
@@ -1259,51 +1278,69 @@ func wantPoints(t *testing.T, what string, got []shoal.TrendPoint, want ...shoal
 func testTableTrend(t *testing.T, st shoal.Store) {
 	ctx := t.Context()
 	fs, scans := history(t, st)
-	got, err := st.TableTrend(ctx, "sales", "orders", 10)
+	got, err := st.TableTrend(ctx, "", "sales", "orders", 10)
 	if err != nil {
 		t.Fatalf("TableTrend: %v", err)
 	}
 	wantPoints(t, "sales.orders", got, fs[1].point(scans[1], "sales", "orders"), fs[2].point(scans[2], "sales", "orders"))
-	got, err = st.TableTrend(ctx, "hr", "payroll", 2)
+	got, err = st.TableTrend(ctx, "", "hr", "payroll", 2)
 	if err != nil {
 		t.Fatalf("TableTrend: %v", err)
 	}
 	wantPoints(t, "hr.payroll, 2 points", got, fs[1].point(scans[1], "hr", "payroll"), fs[2].point(scans[2], "hr", "payroll"))
-	got, err = st.TableTrend(ctx, "hr", "payroll", 0)
+	got, err = st.TableTrend(ctx, "", "hr", "payroll", 0)
 	if err != nil {
 		t.Fatalf("TableTrend: %v", err)
 	}
 	if len(got) != 3 {
 		t.Errorf("default limit: %d points, want 3", len(got))
 	}
-	_, err = st.TableTrend(ctx, "hr", "nope", 10)
+	_, err = st.TableTrend(ctx, "", "hr", "nope", 10)
 	wantCode(t, err, shoal.ENOTFOUND, "TableTrend(unknown table)")
-	_, err = st.TableTrend(ctx, "hr", "payroll", -1)
+	_, err = st.TableTrend(ctx, "", "hr", "payroll", -1)
 	wantCode(t, err, shoal.EINVALID, "TableTrend(limit -1)")
+}
+
+func testTrendOtherCatalog(t *testing.T, st shoal.Store) {
+	fs, scans := history(t, st)
+	got, err := st.WarehouseTrend(t.Context(), "file:///warehouse", 10)
+	if err != nil {
+		t.Fatalf("WarehouseTrend: %v", err)
+	}
+	wantPoints(t, "its own catalog", got, fs[0].point(scans[0], "", ""), fs[1].point(scans[1], "", ""), fs[2].point(scans[2], "", ""))
+	got, err = st.WarehouseTrend(t.Context(), "other", 10)
+	if err != nil || len(got) != 0 {
+		t.Errorf("WarehouseTrend(other catalog) = %v, %v; want no points", got, err)
+	}
+	_, err = st.TableTrend(t.Context(), "other", "sales", "orders", 10)
+	wantCode(t, err, shoal.ENOTFOUND, "TableTrend(other catalog)")
+	if got, err := st.TableTrend(t.Context(), "file:///warehouse", "sales", "orders", 10); err != nil || len(got) != 2 {
+		t.Errorf("TableTrend(its catalog) = %v, %v; want 2 points", got, err)
+	}
 }
 
 func testWarehouseTrend(t *testing.T, st shoal.Store) {
 	fs, scans := history(t, st)
-	got, err := st.WarehouseTrend(t.Context(), 2)
+	got, err := st.WarehouseTrend(t.Context(), "", 2)
 	if err != nil {
 		t.Fatalf("WarehouseTrend: %v", err)
 	}
 	wantPoints(t, "2 points", got, fs[1].point(scans[1], "", ""), fs[2].point(scans[2], "", ""))
-	got, err = st.WarehouseTrend(t.Context(), 100)
+	got, err = st.WarehouseTrend(t.Context(), "", 100)
 	if err != nil {
 		t.Fatalf("WarehouseTrend: %v", err)
 	}
 	wantPoints(t, "all points", got, fs[0].point(scans[0], "", ""), fs[1].point(scans[1], "", ""), fs[2].point(scans[2], "", ""))
-	_, err = st.WarehouseTrend(t.Context(), shoal.MaxLimit+1)
+	_, err = st.WarehouseTrend(t.Context(), "", shoal.MaxLimit+1)
 	wantCode(t, err, shoal.EINVALID, "WarehouseTrend(too many)")
 }
 
 func testTrendEmpty(t *testing.T, st shoal.Store) {
-	got, err := st.WarehouseTrend(t.Context(), 10)
+	got, err := st.WarehouseTrend(t.Context(), "", 10)
 	if err != nil || len(got) != 0 {
 		t.Errorf("WarehouseTrend(empty store) = %v, %v; want no points", got, err)
 	}
-	_, err = st.TableTrend(t.Context(), "sales", "orders", 10)
+	_, err = st.TableTrend(t.Context(), "", "sales", "orders", 10)
 	wantCode(t, err, shoal.ENOTFOUND, "TableTrend(empty store)")
 }
 
@@ -1339,7 +1376,7 @@ func testDeleteSnapshot(t *testing.T, st shoal.Store) {
 			t.Errorf("snapshot %d: %d tables, want %d", i, total, len(fs[i].tables))
 		}
 	}
-	got, err := st.WarehouseTrend(ctx, 10)
+	got, err := st.WarehouseTrend(ctx, "", 10)
 	if err != nil {
 		t.Fatalf("WarehouseTrend: %v", err)
 	}
@@ -1401,13 +1438,13 @@ func testPruneSnapshots(t *testing.T, st shoal.Store) {
 			t.Errorf("kept snapshot: total %d, want %d", total, len(fs[i].parts))
 		}
 	}
-	got, err := st.TableTrend(ctx, "hr", "payroll", 10)
+	got, err := st.TableTrend(ctx, "", "hr", "payroll", 10)
 	if err != nil {
 		t.Fatalf("TableTrend: %v", err)
 	}
 	wantPoints(t, "trend after pruning", got, fs[0].point(scans[0], "hr", "payroll"),
 		fs[1].point(scans[1], "hr", "payroll"), fs[2].point(scans[2], "hr", "payroll"))
-	wh, err := st.WarehouseTrend(ctx, 10)
+	wh, err := st.WarehouseTrend(ctx, "", 10)
 	if err != nil {
 		t.Fatalf("WarehouseTrend: %v", err)
 	}

@@ -253,6 +253,9 @@ func (s *Store) ListMergeJobs(ctx context.Context, f shoal.MergeJobFilter) ([]*s
 	if f.State != "" {
 		where, args = append(where, "state = ?"), append(args, string(f.State))
 	}
+	if f.Catalog != "" {
+		where, args = append(where, "catalog = ?"), append(args, f.Catalog)
+	}
 	if f.Database != "" {
 		where, args = append(where, "db = ?"), append(args, f.Database)
 	}
