@@ -39,9 +39,16 @@
 //
 // Databases is one query; Tables is six queries per database, whatever the
 // number of tables. Partitions runs one streaming query per table ordered by
-// PART_NAME (in byte order on both databases), joining SDS,
-// PARTITION_KEY_VALS and the transient_lastDdlTime row of PARTITION_PARAMS,
-// so that no table's partitions are ever all held in memory. The query
+// PART_NAME (in byte order on both databases), joining SDS and the
+// transient_lastDdlTime row of PARTITION_PARAMS, so that no table's
+// partitions are ever all held in memory. Partition values are decoded from
+// PART_NAME, which Hive derives from them with a reversible escaping, rather
+// than joined from PARTITION_KEY_VALS (one row per key). On MySQL and
+// MariaDB the query names an index of PARTITIONS that starts with TBL_ID
+// (found in information_schema when the catalog opens): without the hint the
+// optimizer scans the whole PARTITIONS table once per table. Enumerating
+// 1,000,000 partitions takes about 12 s on either database with a heap of
+// about 5 MiB (BenchmarkPartitions1M, docs/benchmarks.md). The query
 // timeout bounds the wait for the first row of that query, not the time the
 // caller's callback spends; on MySQL the session's net_write_timeout is
 // raised to an hour so that a slow caller does not lose the connection.

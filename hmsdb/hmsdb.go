@@ -56,6 +56,10 @@ type Catalog struct {
 	dialect      dialect
 	version      string
 	hasCatalogs  bool // DBS.CTLG_NAME exists
+	// partitionsIndexHint forces MySQL to read a table's partitions
+	// through an index that starts with TBL_ID: its optimizer otherwise
+	// scans all of PARTITIONS once per table of a large metastore.
+	partitionsIndexHint string
 	queryTimeout time.Duration
 }
 
@@ -324,6 +328,22 @@ func (c *Catalog) init(ctx context.Context) error {
 		return fmt.Errorf("inspect DBS columns: %w", err)
 	}
 	c.hasCatalogs = n > 0
+	if c.dialect == dialectMySQL {
+		// Prefer (TBL_ID, PART_NAME), schema 4.x's UNIQUEPARTITION, which
+		// also gives the order; else any index on TBL_ID first.
+		var idx sql.NullString
+		err := c.db.QueryRowContext(ctx, `SELECT s1.INDEX_NAME FROM information_schema.STATISTICS s1
+			LEFT JOIN information_schema.STATISTICS s2 ON s2.TABLE_SCHEMA = s1.TABLE_SCHEMA AND s2.TABLE_NAME = s1.TABLE_NAME
+				AND s2.INDEX_NAME = s1.INDEX_NAME AND s2.SEQ_IN_INDEX = 2 AND s2.COLUMN_NAME = 'PART_NAME'
+			WHERE s1.TABLE_SCHEMA = DATABASE() AND s1.TABLE_NAME = 'PARTITIONS' AND s1.SEQ_IN_INDEX = 1 AND s1.COLUMN_NAME = 'TBL_ID'
+			ORDER BY s2.INDEX_NAME IS NULL, s1.INDEX_NAME LIMIT 1`).Scan(&idx)
+		switch {
+		case err == nil && idx.Valid:
+			c.partitionsIndexHint = " FORCE INDEX (`" + strings.ReplaceAll(idx.String, "`", "``") + "`)"
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("inspect PARTITIONS indexes: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -566,56 +586,39 @@ func (c *Catalog) Partitions(ctx context.Context, t *shoal.Table, fn func(shoal.
 	if c.dialect == dialectPostgres {
 		order = `p."PART_NAME" COLLATE "C"` // byte order, as MySQL's latin1_bin
 	}
-	rows, err := c.db.QueryContext(qctx, c.q(`SELECT p."PART_ID", p."PART_NAME", s."LOCATION", pp."PARAM_VALUE", v."PART_KEY_VAL", v."INTEGER_IDX"
-		FROM "PARTITIONS" p
+	// Values come from the partition name, which Hive derives from them
+	// with a reversible escaping: joining PARTITION_KEY_VALS would double
+	// the rows streamed.
+	rows, err := c.db.QueryContext(qctx, c.q(`SELECT p."PART_NAME", s."LOCATION", pp."PARAM_VALUE"
+		FROM "PARTITIONS" p`+c.partitionsIndexHint+`
 		LEFT JOIN "SDS" s ON s."SD_ID" = p."SD_ID"
 		LEFT JOIN "PARTITION_PARAMS" pp ON pp."PART_ID" = p."PART_ID" AND pp."PARAM_KEY" = 'transient_lastDdlTime'
-		LEFT JOIN "PARTITION_KEY_VALS" v ON v."PART_ID" = p."PART_ID"
 		WHERE p."TBL_ID" = ?
-		ORDER BY `+order+`, p."PART_ID", v."INTEGER_IDX"`), tid)
+		ORDER BY `+order+`, p."PART_ID"`), tid)
 	timer.Stop()
 	if err != nil {
 		return fmt.Errorf("list partitions of %s: %w", name, queryErr(qctx, err))
 	}
 	defer func() { _ = rows.Close() }() // rows.Err() reports read errors
-	var (
-		cur    shoal.Partition
-		curID  int64
-		have   bool
-		hasVal bool
-	)
-	flush := func() error {
-		if !have {
-			return nil
-		}
-		if !hasVal || len(cur.Values) != len(t.PartitionKeys) {
-			cur.Values = hivemeta.ValuesFromName(cur.Spec, len(t.PartitionKeys))
-		}
-		return fn(cur)
-	}
+	var pname, loc, ddl sql.NullString
 	for rows.Next() {
-		var id int64
-		var pname, loc, ddl, val sql.NullString
-		var idx sql.NullInt64
-		if err := rows.Scan(&id, &pname, &loc, &ddl, &val, &idx); err != nil {
+		if err := rows.Scan(&pname, &loc, &ddl); err != nil {
 			return fmt.Errorf("list partitions of %s: %w", name, err)
 		}
-		if !have || id != curID {
-			if err := flush(); err != nil {
-				return err
-			}
-			cur = shoal.Partition{Spec: pname.String, Location: loc.String, LastDDLTime: hivemeta.UnixTime(ddl.String)}
-			curID, have, hasVal = id, true, false
+		p := shoal.Partition{
+			Values:      hivemeta.ValuesFromName(pname.String, len(t.PartitionKeys)),
+			Spec:        pname.String,
+			Location:    loc.String,
+			LastDDLTime: hivemeta.UnixTime(ddl.String),
 		}
-		if idx.Valid {
-			hasVal = true
-			cur.Values = append(cur.Values, val.String)
+		if err := fn(p); err != nil {
+			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("list partitions of %s: %w", name, queryErr(qctx, err))
 	}
-	return flush()
+	return nil
 }
 
 // tableID returns TBLS.TBL_ID of a table of the default catalog.
