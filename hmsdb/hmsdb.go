@@ -52,15 +52,15 @@ const (
 // Catalog reads a Hive Metastore's backend database. It is safe for
 // concurrent use.
 type Catalog struct {
-	db           *sql.DB
-	dialect      dialect
-	version      string
-	hasCatalogs  bool // DBS.CTLG_NAME exists
+	db          *sql.DB
+	dialect     dialect
+	version     string
+	hasCatalogs bool // DBS.CTLG_NAME exists
 	// partitionsIndexHint forces MySQL to read a table's partitions
 	// through an index that starts with TBL_ID: its optimizer otherwise
 	// scans all of PARTITIONS once per table of a large metastore.
 	partitionsIndexHint string
-	queryTimeout time.Duration
+	queryTimeout        time.Duration
 }
 
 var _ shoal.Catalog = (*Catalog)(nil)
