@@ -80,9 +80,12 @@ soak: ## Fault injection with many random SIGKILL seeds (SHOAL_SOAK, default 50)
 	SHOAL_SOAK=$${SHOAL_SOAK-50} $(GO) test -count=1 -timeout 60m -run 'TestFault' -v ./merge/ | grep -E '^(---|ok|FAIL|PASS)'
 
 .PHONY: bench
-bench: ## Benchmarks: scan vs find, API latency on SQLite and PostgreSQL, merges vs cat and DuckDB.
+bench: ## Benchmarks: scan vs find, API latency, merges vs cat and DuckDB, fsimage parsing, hmsdb enumeration, S3 listing.
 	./scripts/bench.sh
 	./scripts/bench-merge.sh
+	./scripts/bench-fsimage.sh
+	./scripts/bench-hmsdb.sh
+	./scripts/bench-s3.sh
 
 .PHONY: clean
 clean: ## Remove build output and the demo.
