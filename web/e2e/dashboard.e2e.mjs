@@ -14,7 +14,10 @@
 // files it clicks "Plan merge" and checks the plan page (partitions, each
 // eligible or with its reason), runs the merge through the confirmation,
 // checks that every merged partition kept its rows, rolls it back, and
-// checks the merge history. Any mismatch exits non-zero with a clear message.
+// checks the merge history. The catalog health card must show the demo
+// catalog (the only one configured) as healthy before and after the scan, with
+// the scan as its latest, and a URL naming an unknown catalog must say so and
+// lead back to the default one. Any mismatch exits non-zero with a clear message.
 //
 // Uses playwright-core with the system Chromium: no browser is downloaded.
 
@@ -58,6 +61,49 @@ async function loadExpected(path) {
   }
   if (data.tables.length === 0) fail('SHOAL_EXPECTED lists no tables: the demo warehouse should not be empty');
   return data;
+}
+
+/** The rows of the catalog health card, once it has loaded. */
+async function catalogHealth(page) {
+  await page
+    .waitForSelector('[data-testid="catalog-health-row"], [data-testid="catalog-health-error"], [data-testid="catalog-health-empty"]')
+    .catch(() => fail('the catalog health card did not load on the overview'));
+  const err = await page.$('[data-testid="catalog-health-error"]');
+  if (err) fail(`the catalog health card shows an error: ${(await err.textContent())?.trim()}`);
+  return page.$$eval('[data-testid="catalog-health-row"]', (trs) =>
+    trs.map((tr) => {
+      const attr = (id, name) => tr.querySelector(`[data-testid="${id}"]`)?.getAttribute(name) ?? null;
+      return {
+        name: tr.getAttribute('data-catalog'),
+        healthy: tr.getAttribute('data-healthy'),
+        kind: tr.getAttribute('data-kind'),
+        status: tr.querySelector('[data-testid="catalog-status"]')?.textContent?.trim() ?? '',
+        error: tr.querySelector('[data-testid="catalog-error"]')?.textContent?.trim() ?? '',
+        databases: attr('catalog-databases', 'data-value'),
+        latency: attr('catalog-latency', 'data-value'),
+        latestScan: attr('catalog-latest-scan', 'data-scan-id'),
+      };
+    }),
+  );
+}
+
+/** Checks that the card shows exactly the server's catalogs, the demo one healthy. */
+function checkHealth(rows, apiCatalogs, when, mismatches) {
+  const names = rows.map((r) => r.name);
+  const want = apiCatalogs.map((c) => c.name);
+  if (JSON.stringify(names) !== JSON.stringify(want)) {
+    mismatches.push(`${when}: the catalog health card lists [${names.join(', ')}], GET /api/v1/catalogs [${want.join(', ')}]`);
+  }
+  if (rows.length !== 1) mismatches.push(`${when}: the catalog health card lists ${rows.length} catalogs, expected the demo catalog only`);
+  const demo = rows[0];
+  if (!demo) return;
+  if (demo.healthy !== 'true' || demo.status !== 'Healthy') {
+    mismatches.push(`${when}: the demo catalog ${demo.name} is shown as ${demo.status || demo.healthy}${demo.error ? ` (${demo.error})` : ''}, expected Healthy`);
+  }
+  if (demo.error) mismatches.push(`${when}: the healthy demo catalog shows an error: ${demo.error}`);
+  if (demo.kind !== 'warehouse') mismatches.push(`${when}: the demo catalog's kind is ${demo.kind}, expected warehouse`);
+  if (demo.databases !== null && !(Number(demo.databases) >= 1)) mismatches.push(`${when}: the demo catalog reports ${demo.databases} databases`);
+  if (demo.latency === null) mismatches.push(`${when}: the demo catalog shows no health-check latency`);
 }
 
 /** Reads data-value of a test id as a number (undefined when absent). */
@@ -129,6 +175,18 @@ async function main() {
     if (!emptyText.includes('No snapshot yet')) fail(`unexpected empty state text: ${emptyText}`);
     log('empty state shown');
 
+    // 1b. The catalog health card: the demo catalog answers, never scanned yet.
+    const catalogsRes = await page.request.get(`${base}/api/v1/catalogs`);
+    if (!catalogsRes.ok()) fail(`GET /api/v1/catalogs answered ${catalogsRes.status()}`);
+    const apiCatalogs = (await catalogsRes.json()).items ?? [];
+    const before = await catalogHealth(page);
+    checkHealth(before, apiCatalogs, 'before the scan', mismatches);
+    if (before[0]?.latestScan) mismatches.push(`before the scan, the demo catalog already shows scan #${before[0].latestScan}`);
+    const single = await page.$('[data-testid="catalog-name"]');
+    check('catalog named in the header', single ? await single.getAttribute('data-catalog') : null, apiCatalogs[0]?.name ?? null);
+    if (await page.$('[data-testid="catalog-select"]')) mismatches.push('the header shows a catalog selector although there is one catalog');
+    log(`catalog health checked: ${before.map((r) => `${r.name} ${r.healthy === 'true' ? 'healthy' : 'unhealthy'}`).join(', ')}`);
+
     // 2. Scan now, and follow the progress bar until the scan is done.
     await page.click('[data-testid="scan-now"]');
     await page.waitForSelector('[data-testid="scan-progress"]').catch(() => fail('no progress bar appeared after clicking Scan now'));
@@ -165,6 +223,26 @@ async function main() {
     check('summary tables', await dataValue(page, 'summary-tables'), t.tables);
     check('summary partitions', await dataValue(page, 'summary-partitions'), t.partitions);
     log('summary cards checked');
+
+    // 3b. The catalog health card now names the scan as the latest one.
+    const snapshotId = await page.getAttribute('[data-testid="snapshot-meta"]', 'data-scan-id');
+    await page
+      .waitForSelector(`[data-testid="catalog-health-row"] [data-testid="catalog-latest-scan"][data-scan-id="${snapshotId}"]`)
+      .catch(() => mismatches.push(`after the scan, the catalog health card does not show scan #${snapshotId} as the latest`));
+    checkHealth(await catalogHealth(page), apiCatalogs, 'after the scan', mismatches);
+    log('catalog health checked after the scan');
+
+    // 3c. A URL naming an unknown catalog says so and leads back to the default one.
+    await page.goto(`${base}/tables?catalog=no-such-catalog`, { waitUntil: 'domcontentloaded' });
+    const unknown = await page
+      .waitForSelector('[data-testid="unknown-catalog"]')
+      .catch(() => fail('/tables?catalog=no-such-catalog did not show the unknown catalog error'));
+    const unknownText = (await unknown.textContent()) ?? '';
+    if (!unknownText.includes('no-such-catalog')) mismatches.push(`the unknown catalog error does not name it: ${unknownText}`);
+    await page.click('[data-testid="catalog-default-link"]');
+    await page.waitForSelector('[data-testid="tables-total"]').catch(() => fail('the link back to the default catalog did not open the table explorer'));
+    check('URL after the link back to the default catalog', new URL(page.url()).search, '');
+    log('unknown catalog checked');
 
     // 4. The table explorer, all tables by name, page by page.
     const shown = new Map();

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Scan, Summary } from './api';
 import { App } from './App';
 import { FakeEventSource } from './test/FakeEventSource';
-import { json, mergeJob, mockApi, partition, scan, table, totals } from './test/fixtures';
+import { catalogInfo, json, mergeJob, mockApi, partition, scan, table, totals } from './test/fixtures';
 
 // ECharts needs a real canvas; the charts have their own lazy chunk.
 vi.mock('./charts/lazy', () => ({
@@ -16,6 +16,7 @@ const empty: Summary = { snapshot: null, totals: totals({ files: 0, small_files:
 function serve(routes: Parameters<typeof mockApi>[0] = {}) {
   let summary: Summary = empty;
   const m = mockApi({
+    'GET /catalogs': () => json({ items: [catalogInfo('default', { kind: 'warehouse', uri: 'warehouse:///data/wh' })] }),
     'GET /summary': () => json(summary),
     'GET /scans': () => json({ items: [], total: 0 }),
     'GET /tables': () => json({ scan_id: 7, items: [table('sales', 'orders')], total: 1 }),

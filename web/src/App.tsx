@@ -1,5 +1,8 @@
+import type { ReactNode } from 'react';
 import { AuthProvider } from './auth';
+import { CatalogProvider, useCatalogs } from './catalog';
 import { AuthBanner } from './components/AuthBanner';
+import { CatalogGate } from './components/CatalogSelector';
 import { Header } from './components/Header';
 import { ScanProgress } from './components/ScanProgress';
 import { I18nProvider } from './i18n';
@@ -52,18 +55,33 @@ function Routes() {
   }
 }
 
+/**
+ * Scans follow the catalog shown. With several catalogs, the running scan
+ * followed must be the shown one's; with one (or before the list arrives)
+ * any running scan is, and "Scan now" names the catalog only when the URL does.
+ */
+function CatalogScanProvider({ children }: { children: ReactNode }) {
+  const { catalogs, current, selected } = useCatalogs();
+  const catalog = catalogs && catalogs.length > 1 ? (current?.name ?? selected) : selected;
+  return <ScanProvider catalog={catalog}>{children}</ScanProvider>;
+}
+
 export function App() {
   return (
     <I18nProvider>
       <AuthProvider>
-        <ScanProvider>
-          <Header />
-          <main className="main">
-            <AuthBanner />
-            <ScanStrip />
-            <Routes />
-          </main>
-        </ScanProvider>
+        <CatalogProvider>
+          <CatalogScanProvider>
+            <Header />
+            <main className="main">
+              <AuthBanner />
+              <ScanStrip />
+              <CatalogGate>
+                <Routes />
+              </CatalogGate>
+            </main>
+          </CatalogScanProvider>
+        </CatalogProvider>
       </AuthProvider>
     </I18nProvider>
   );

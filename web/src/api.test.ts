@@ -162,6 +162,65 @@ describe('ShoalClient errors', () => {
   });
 });
 
+describe('catalogs', () => {
+  it('lists the catalogs', async () => {
+    const m = mockApi({ 'GET /catalogs': () => json({ items: [{ name: 'east', healthy: true }] }) });
+    const list = await new ShoalClient().listCatalogs();
+    expect(list.items.map((c) => c.name)).toEqual(['east']);
+    expect(m.calls.map((c) => `${c.method} ${c.url.pathname}${c.url.search}`)).toEqual(['GET /api/v1/catalogs']);
+  });
+
+  it('passes the catalog to every catalog-scoped call, in the query or the body', async () => {
+    const seen: { line: string; body?: unknown }[] = [];
+    const c = new ShoalClient(
+      undefined,
+      async (input, init) => {
+        seen.push({ line: `${init?.method} ${input}`, body: init?.body === undefined ? undefined : JSON.parse(String(init.body)) });
+        return json({ items: [], total: 0, totals: {} });
+      },
+      () => '',
+    );
+    const catalog = 'west-1';
+    await c.getSummary({ catalog, scan_id: 3 });
+    await c.startScan({ catalog });
+    await c.listDatabases({ catalog });
+    await c.listTables({ catalog, sort: 'files' });
+    await c.getTable('sales', 'orders', { catalog });
+    await c.listTablePartitions('sales', 'orders', { catalog, limit: 5 });
+    await c.listPartitions({ catalog, errors: true });
+    await c.getTrend({ catalog, database: 'sales', table: 'orders' });
+    await c.listCandidates({ catalog, limit: 25 });
+    await c.listMerges({ catalog, state: 'planned' });
+    await c.getEffectivePolicy('sales.orders', { catalog });
+    await c.planMerge({ catalog, database: 'sales', table: 'orders', partitions: ['dt=1'] });
+    await c.planCandidates({ catalog, limit: 10 });
+    // Omitted: the server's default catalog, and nothing is sent.
+    await c.startScan();
+    await c.planMerge({ database: 'sales', table: 'orders' });
+    expect(seen.map((s) => s.line)).toEqual([
+      'GET /api/v1/summary?catalog=west-1&scan_id=3',
+      'POST /api/v1/scans?catalog=west-1',
+      'GET /api/v1/databases?catalog=west-1',
+      'GET /api/v1/tables?catalog=west-1&sort=files',
+      'GET /api/v1/tables/sales/orders?catalog=west-1',
+      'GET /api/v1/tables/sales/orders/partitions?catalog=west-1&limit=5',
+      'GET /api/v1/partitions?catalog=west-1&errors=true',
+      'GET /api/v1/trends?catalog=west-1&database=sales&table=orders',
+      'GET /api/v1/candidates?catalog=west-1&limit=25',
+      'GET /api/v1/merges?catalog=west-1&state=planned',
+      'GET /api/v1/policies/sales.orders/effective?catalog=west-1',
+      'POST /api/v1/merges',
+      'POST /api/v1/candidates/plan',
+      'POST /api/v1/scans',
+      'POST /api/v1/merges',
+    ]);
+    expect(seen[11]!.body).toEqual({ database: 'sales', table: 'orders', catalog, partitions: ['dt=1'] });
+    expect(seen[12]!.body).toEqual({ limit: 10, catalog });
+    expect(seen[13]!.body).toBeUndefined();
+    expect(seen[14]!.body).toEqual({ database: 'sales', table: 'orders' });
+  });
+});
+
 describe('merge, policy and audit calls', () => {
   function recorder(answer: (method: string) => Response = () => json({ items: [], total: 0 })) {
     const seen: { line: string; body?: unknown; headers: Record<string, string> }[] = [];
@@ -229,11 +288,17 @@ describe('merge, policy and audit calls', () => {
 
   it('plans the top candidates with an optional limit', async () => {
     const { c, seen } = recorder();
-    await c.planCandidates(25);
+    await c.planCandidates({ limit: 25 });
     await c.planCandidates();
-    expect(seen.map((s) => s.line)).toEqual(['POST /api/v1/candidates/plan', 'POST /api/v1/candidates/plan']);
+    await c.planCandidates({ catalog: 'east' });
+    expect(seen.map((s) => s.line)).toEqual([
+      'POST /api/v1/candidates/plan',
+      'POST /api/v1/candidates/plan',
+      'POST /api/v1/candidates/plan',
+    ]);
     expect(seen[0]!.body).toEqual({ limit: 25 });
     expect(seen[1]!.body).toEqual({});
+    expect(seen[2]!.body).toEqual({ catalog: 'east' });
   });
 
   it('encodes scopes in the path', async () => {

@@ -121,6 +121,46 @@ export interface Summary {
   totals: Totals;
 }
 
+// ---- Catalogs ----------------------------------------------------------------
+
+export const CATALOG_KINDS = ['warehouse', 'thrift', 'hmsdb'] as const;
+/** warehouse (a local directory), thrift (the Hive Metastore) or hmsdb (its backend database, read-only). */
+export type CatalogKind = (typeof CATALOG_KINDS)[number];
+
+/** A configured catalog (cluster) and the health of its connection. */
+export interface CatalogInfo {
+  name: string;
+  /** The catalog URI without credentials. */
+  uri: string;
+  kind: CatalogKind;
+  /** fsimage:// when scans read an offline fsimage instead of the file system. */
+  files?: string;
+  /** HiveServer2 or Kyuubi URI for merges delegated to the cluster, without credentials. */
+  hiveserver?: string;
+  healthy: boolean;
+  /** Why the last health check failed. */
+  error?: string;
+  /** Duration of the last health check. */
+  latency_ms?: number;
+  checked_at: string;
+  /** Databases listed by the last successful check. */
+  databases?: number;
+  /** Whether this server can merge in this catalog. */
+  merges: boolean;
+  /** The newest succeeded scan of the catalog. */
+  latest_scan?: Scan | null;
+}
+
+/** GET /catalogs: in configuration order, the first is the default. */
+export interface CatalogList {
+  items: CatalogInfo[];
+}
+
+/** The catalog (cluster) parameter of most calls, by name; the first configured one when omitted. */
+export interface CatalogParam {
+  catalog?: string;
+}
+
 export interface DatabaseStats {
   name: string;
   tables: number;
@@ -376,6 +416,8 @@ export interface MergeJobList {
 
 /** POST /merges: a table, or some of its partitions (all when empty). */
 export interface PlanRequest {
+  /** The catalog; the first configured one when omitted. */
+  catalog?: string;
   database: string;
   table: string;
   partitions?: string[];
@@ -465,7 +507,7 @@ export interface ListScansParams extends PageParams {
   state?: ScanState;
 }
 
-export interface ListTablesParams extends PageParams {
+export interface ListTablesParams extends PageParams, CatalogParam {
   scan_id?: number;
   database?: string;
   search?: string;
@@ -474,7 +516,7 @@ export interface ListTablesParams extends PageParams {
   order?: Order;
 }
 
-export interface ListPartitionsParams extends PageParams {
+export interface ListPartitionsParams extends PageParams, CatalogParam {
   scan_id?: number;
   search?: string;
   /** Only partitions whose listing failed. */
@@ -483,7 +525,7 @@ export interface ListPartitionsParams extends PageParams {
   order?: Order;
 }
 
-export interface TrendParams {
+export interface TrendParams extends CatalogParam {
   database?: string;
   table?: string;
   /** The newest points to return (default 30, at most 1000). */
@@ -491,6 +533,8 @@ export interface TrendParams {
 }
 
 export interface ListMergesParams extends PageParams {
+  /** Only the jobs of this catalog; every catalog when omitted. */
+  catalog?: string;
   state?: MergeState;
   database?: string;
   table?: string;
@@ -698,7 +742,12 @@ export class ShoalClient {
     return body as T;
   }
 
-  getSummary(params: { scan_id?: number } = {}, opts?: RequestOptions): Promise<Summary> {
+  /** The configured catalogs and their health (checked at most every 30 s by the server). */
+  listCatalogs(opts?: RequestOptions): Promise<CatalogList> {
+    return this.request('GET', '/catalogs', undefined, opts);
+  }
+
+  getSummary(params: CatalogParam & { scan_id?: number } = {}, opts?: RequestOptions): Promise<Summary> {
     return this.request('GET', '/summary', params, opts);
   }
 
@@ -706,9 +755,12 @@ export class ShoalClient {
     return this.request('GET', '/scans', params, opts);
   }
 
-  /** Starts a scan; rejects with ApiError code "conflict" (409) while one is queued or running. */
-  startScan(opts?: RequestOptions): Promise<Scan> {
-    return this.request('POST', '/scans', undefined, opts);
+  /**
+   * Starts a scan of a catalog (the first one when omitted); rejects with
+   * ApiError code "conflict" (409) while one of that catalog is queued or running.
+   */
+  startScan(params: CatalogParam = {}, opts?: RequestOptions): Promise<Scan> {
+    return this.request('POST', '/scans', params, opts);
   }
 
   getScan(id: number, opts?: RequestOptions): Promise<Scan> {
@@ -724,7 +776,7 @@ export class ShoalClient {
     return this.url(`/scans/${encodeURIComponent(id)}/events`);
   }
 
-  listDatabases(params: { scan_id?: number } = {}, opts?: RequestOptions): Promise<DatabaseList> {
+  listDatabases(params: CatalogParam & { scan_id?: number } = {}, opts?: RequestOptions): Promise<DatabaseList> {
     return this.request('GET', '/databases', params, opts);
   }
 
@@ -735,7 +787,7 @@ export class ShoalClient {
   getTable(
     database: string,
     table: string,
-    params: { scan_id?: number } = {},
+    params: CatalogParam & { scan_id?: number } = {},
     opts?: RequestOptions,
   ): Promise<TableStats> {
     return this.request('GET', tablePath(database, table), params, opts);
@@ -784,12 +836,12 @@ export class ShoalClient {
   }
 
   /** The policy that applies to one table; scope is database.table. */
-  getEffectivePolicy(scope: string, opts?: RequestOptions): Promise<EffectivePolicy> {
-    return this.request('GET', `${policyPath(scope)}/effective`, undefined, opts);
+  getEffectivePolicy(scope: string, params: CatalogParam = {}, opts?: RequestOptions): Promise<EffectivePolicy> {
+    return this.request('GET', `${policyPath(scope)}/effective`, params, opts);
   }
 
   /** The partitions most worth merging, best first. */
-  listCandidates(params: { limit?: number } = {}, opts?: RequestOptions): Promise<CandidateList> {
+  listCandidates(params: CatalogParam & { limit?: number } = {}, opts?: RequestOptions): Promise<CandidateList> {
     return this.request('GET', '/candidates', params, opts);
   }
 
@@ -797,8 +849,14 @@ export class ShoalClient {
    * Plans one job per table for the best candidates, until the bytes to
    * rewrite reach the global max_bytes_per_run. The jobs stay planned.
    */
-  planCandidates(limit?: number, opts?: RequestOptions): Promise<{ items: MergeJob[]; bytes_to_rewrite: number }> {
-    return this.request('POST', '/candidates/plan', undefined, opts, limit ? { limit } : {});
+  planCandidates(
+    req: CatalogParam & { limit?: number } = {},
+    opts?: RequestOptions,
+  ): Promise<{ items: MergeJob[]; bytes_to_rewrite: number }> {
+    const body: CatalogParam & { limit?: number } = {};
+    if (req.limit) body.limit = req.limit;
+    if (req.catalog) body.catalog = req.catalog;
+    return this.request('POST', '/candidates/plan', undefined, opts, body);
   }
 
   listMerges(params: ListMergesParams = {}, opts?: RequestOptions): Promise<MergeJobList> {
@@ -808,6 +866,7 @@ export class ShoalClient {
   /** Plans a merge; the job is created in state planned, nothing changes yet. */
   planMerge(req: PlanRequest, opts?: RequestOptions): Promise<MergeJob> {
     const body: PlanRequest = { database: req.database, table: req.table };
+    if (req.catalog) body.catalog = req.catalog;
     if (req.partitions && req.partitions.length > 0) body.partitions = req.partitions;
     if (req.mode) body.mode = req.mode;
     return this.request('POST', '/merges', undefined, opts, body);

@@ -36,8 +36,65 @@ export function useLocation(): Location {
   return { pathname: u.pathname, search: u.search, query: u.searchParams };
 }
 
-/** Goes to a path within the app; replace keeps the back button from stopping at it. */
-export function navigate(to: string, opts: { replace?: boolean } = {}) {
+/**
+ * Query parameters that follow the user from page to page: the selected
+ * catalog (cluster). Links and navigate() carry them over from the current
+ * location unless the target names them itself.
+ */
+export const STICKY_PARAMS = ['catalog'] as const;
+
+/** The sticky parameters of a query string ("?a=1"), as "k=v&…" in STICKY_PARAMS order. */
+function stickyOf(search: string): [string, string][] {
+  const q = new URLSearchParams(search);
+  const out: [string, string][] = [];
+  for (const k of STICKY_PARAMS) {
+    const v = q.get(k);
+    if (v) out.push([k, v]);
+  }
+  return out;
+}
+
+/**
+ * Adds the sticky parameters of currentSearch to an in-app path that does
+ * not set them; other targets (absolute URLs, #anchors) are left alone.
+ */
+export function withSticky(to: string, currentSearch: string): string {
+  if (!to.startsWith('/') || to.startsWith('//')) return to;
+  const sticky = stickyOf(currentSearch);
+  if (sticky.length === 0) return to;
+  const hash = to.indexOf('#');
+  const base = hash >= 0 ? to.slice(0, hash) : to;
+  const frag = hash >= 0 ? to.slice(hash) : '';
+  const qi = base.indexOf('?');
+  const path = qi >= 0 ? base.slice(0, qi) : base;
+  const q = new URLSearchParams(qi >= 0 ? base.slice(qi + 1) : '');
+  let changed = false;
+  for (const [k, v] of sticky) {
+    if (q.has(k)) continue;
+    q.set(k, v);
+    changed = true;
+  }
+  if (!changed) return to;
+  return `${path}?${q.toString()}${frag}`;
+}
+
+/** The current value of a sticky parameter; components re-render when it changes. */
+export function useStickyParam(name: (typeof STICKY_PARAMS)[number]): string | undefined {
+  const href = useSyncExternalStore(subscribe, snapshot, snapshot);
+  const q = href.indexOf('?');
+  return (q >= 0 ? new URLSearchParams(href.slice(q + 1)).get(name) : null) || undefined;
+}
+
+export interface NavigateOptions {
+  /** Replace the current history entry, so the back button does not stop at it. */
+  replace?: boolean;
+  /** Carry the sticky parameters (the catalog) over from the current location (default true). */
+  sticky?: boolean;
+}
+
+/** Goes to a path within the app, keeping the selected catalog unless opts.sticky is false. */
+export function navigate(to: string, opts: NavigateOptions = {}) {
+  if (opts.sticky !== false) to = withSticky(to, window.location.search);
   if (to === snapshot()) return;
   if (opts.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
@@ -59,20 +116,32 @@ export function withQuery(
   return s ? `${pathname}?${s}` : pathname;
 }
 
-export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+/**
+ * An in-app link. Its href keeps the selected catalog (so that opening it in
+ * a new tab does too) unless sticky is false or href names a catalog itself.
+ */
+export function Link({
+  href,
+  onClick,
+  sticky = true,
+  ...rest
+}: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string; sticky?: boolean }) {
+  const catalog = useStickyParam('catalog');
+  const target = sticky && catalog ? withSticky(href, `?catalog=${encodeURIComponent(catalog)}`) : href;
   const handle = (e: MouseEvent<HTMLAnchorElement>) => {
     onClick?.(e);
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     if (rest.target && rest.target !== '_self') return;
     e.preventDefault();
-    navigate(href);
+    navigate(target, { sticky: false });
   };
-  return <a href={href} onClick={handle} {...rest} />;
+  return <a href={target} onClick={handle} {...rest} />;
 }
 
-/** The path of a table's detail page. */
-export function tableHref(database: string, table: string): string {
-  return `/tables/${encodeURIComponent(database)}/${encodeURIComponent(table)}`;
+/** The path of a table's detail page; with catalog, in that catalog rather than the selected one. */
+export function tableHref(database: string, table: string, catalog?: string): string {
+  const p = `/tables/${encodeURIComponent(database)}/${encodeURIComponent(table)}`;
+  return catalog ? `${p}?catalog=${encodeURIComponent(catalog)}` : p;
 }
 
 /** The path of a merge job's page. */

@@ -65,9 +65,18 @@ function parseScan(data: unknown): Scan | undefined {
   }
 }
 
+/** How many queued or running scans are looked at to find the selected catalog's. */
+export const ACTIVE_LOOKUP = 100;
+
 export interface ScanProviderProps {
   children: ReactNode;
   client?: ShoalClient;
+  /**
+   * The catalog "Scan now" scans and whose running scan is followed. When
+   * undefined, the server's default catalog is scanned and any running scan
+   * is followed (a server with a single catalog).
+   */
+  catalog?: string;
   /** Look for a queued or running scan on mount (default true). */
   detectActive?: boolean;
   pollMs?: number;
@@ -77,6 +86,7 @@ export interface ScanProviderProps {
 export function ScanProvider({
   children,
   client = defaultApi,
+  catalog,
   detectActive = true,
   pollMs = POLL_MS,
   watchdogMs = WATCHDOG_MS,
@@ -215,18 +225,25 @@ export function ScanProvider({
 
   const findActive = useCallback(async (): Promise<Scan | undefined> => {
     for (const state of ['running', 'queued'] as const) {
-      const list = await client.listScans({ state, limit: 1 });
-      if (list.items[0]) return list.items[0];
+      if (catalog === undefined) {
+        const list = await client.listScans({ state, limit: 1 });
+        if (list.items[0]) return list.items[0];
+      } else {
+        // GET /scans has no catalog filter; scans of several catalogs may run at once.
+        const list = await client.listScans({ state, limit: ACTIVE_LOOKUP });
+        const mine = list.items.find((s) => s.catalog === catalog);
+        if (mine) return mine;
+      }
     }
     return undefined;
-  }, [client]);
+  }, [client, catalog]);
 
   const start = useCallback(async () => {
     setStarting(true);
     setError(undefined);
     setNotice(undefined);
     try {
-      const s = await client.startScan();
+      const s = await client.startScan(catalog === undefined ? {} : { catalog });
       follow(s);
     } catch (err) {
       if (err instanceof ApiError && (err.status === 409 || err.code === 'conflict')) {
@@ -248,7 +265,7 @@ export function ScanProvider({
     } finally {
       setStarting(false);
     }
-  }, [client, findActive, follow]);
+  }, [client, catalog, findActive, follow]);
 
   const cancel = useCallback(async () => {
     if (!scan) return;
@@ -268,7 +285,20 @@ export function ScanProvider({
     setNotice(undefined);
   }, [scan]);
 
-  // Follow a scan that is already under way when the page loads.
+  // Switching to another catalog leaves the scan of the previous one alone.
+  const scanRef = useRef<Scan | undefined>(undefined);
+  scanRef.current = scan;
+  useEffect(() => {
+    const s = scanRef.current;
+    if (s && catalog !== undefined && s.catalog !== catalog) {
+      stop();
+      setScan(undefined);
+      setError(undefined);
+      setNotice(undefined);
+    }
+  }, [catalog, stop]);
+
+  // Follow a scan that is already under way when the page loads (or the catalog changes).
   useEffect(() => {
     if (!detectActive) return;
     let live = true;

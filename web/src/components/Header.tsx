@@ -1,4 +1,6 @@
 import { useAuth } from '../auth';
+import { useCatalogs } from '../catalog';
+import { CatalogSelector } from './CatalogSelector';
 import { useI18n, type Lang, type MessageKey } from '../i18n';
 import { Link, useLocation } from '../router';
 import { useScan } from '../scan';
@@ -24,6 +26,7 @@ export function Header() {
   const { pathname } = useLocation();
   const { start, starting, active } = useScan();
   const auth = useAuth();
+  const { unknown } = useCatalogs();
   const section = sectionOf(pathname);
   return (
     <header className="app-header">
@@ -56,6 +59,7 @@ export function Header() {
           ))}
         </nav>
         <span className="spacer" />
+        <CatalogSelector />
         {auth.required && (
           <button
             type="button"
@@ -89,7 +93,7 @@ export function Header() {
           className="btn btn-primary"
           data-testid="scan-now"
           onClick={() => void start()}
-          disabled={starting || active}
+          disabled={starting || active || unknown}
           aria-busy={starting || active}
         >
           {starting ? t('scan.starting') : t('scan.now')}

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { api, type Candidate } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { FormatBadge, StatsTable, type Column } from '../components/StatsTable';
+import { useCatalogParam } from '../catalog';
 import { useAction, useApi } from '../hooks';
 import { useI18n, type I18n } from '../i18n';
 import { Link, mergeHref, navigate, tableHref, useLocation, withQuery } from '../router';
@@ -110,11 +111,12 @@ export function Candidates() {
   const { t } = i;
   const { pathname, query } = useLocation();
   const limit = intParam(query, 'limit', DEFAULT_CANDIDATES, 1, 1000);
-  const list = useApi((signal) => api.listCandidates({ limit }, { signal }), [limit]);
+  const catalog = useCatalogParam();
+  const list = useApi((signal) => api.listCandidates({ catalog, limit }, { signal }), [catalog, limit]);
 
   const [planning, setPlanning] = useState<string>();
   const planAction = useAction((c: Candidate) =>
-    api.planMerge({ database: c.database, table: c.table, partitions: c.partition ? [c.partition] : undefined }),
+    api.planMerge({ catalog, database: c.database, table: c.table, partitions: c.partition ? [c.partition] : undefined }),
   );
   const cols = useMemo(
     () =>
@@ -127,7 +129,7 @@ export function Candidates() {
     // planAction.run is stable.
     [planning],
   );
-  const planAll = useAction(() => api.planCandidates(limit));
+  const planAll = useAction(() => api.planCandidates({ catalog, limit }));
   const limits = CANDIDATE_LIMITS.includes(limit) ? CANDIDATE_LIMITS : [...CANDIDATE_LIMITS, limit].sort((a, b) => a - b);
 
   return (

@@ -22,6 +22,7 @@ import { secondsBetween, shortGoDuration } from '../format';
 import { useAction } from '../hooks';
 import { useI18n, type I18n } from '../i18n';
 import { Link, tableHref } from '../router';
+import { knownCatalog, useCatalogs } from '../catalog';
 
 /** How often a queued or running job is polled. */
 export const MERGE_POLL_MS = 1000;
@@ -439,6 +440,7 @@ export function MergeJobPage({ id, pollMs = MERGE_POLL_MS }: { id: number; pollM
   const i = useI18n();
   const { t } = i;
   const { job, error, update, reload } = useMergeJob(id, pollMs);
+  const { catalogs } = useCatalogs();
   const [confirm, setConfirm] = useState<'run' | 'rollback' | undefined>();
   const [lastAction, setLastAction] = useState<'run' | 'cancel' | 'rollback'>();
 
@@ -474,6 +476,7 @@ export function MergeJobPage({ id, pollMs = MERGE_POLL_MS }: { id: number; pollM
   const results = job.results ?? [];
   const parts = plan?.partitions ?? [];
   const refused = lastAction === 'rollback' && isRefusal(act.error);
+  const several = (catalogs?.length ?? 0) > 1;
 
   return (
     <div className="page" data-testid="merge-page" data-job-id={job.id} data-state={job.state}>
@@ -520,10 +523,22 @@ export function MergeJobPage({ id, pollMs = MERGE_POLL_MS }: { id: number; pollM
           )}
         </div>
         <p className="page-sub">
-          <Link href={tableHref(job.database, job.table)} className="table-link" data-testid="merge-table">
+          <Link
+            href={tableHref(job.database, job.table, knownCatalog(catalogs, job.catalog))}
+            className="table-link"
+            data-testid="merge-table"
+          >
             <span className="db-name">{job.database}.</span>
             <span className="tbl-name">{job.table}</span>
           </Link>
+          {several && job.catalog && (
+            <>
+              <span className="sep">·</span>
+              <span data-testid="merge-catalog" data-catalog={job.catalog}>
+                <span className="muted">{t('catalog.label')}:</span> <code>{job.catalog}</code>
+              </span>
+            </>
+          )}
           <span className="sep">·</span>
           <span>{t('job.createdBy', { who: job.created_by || '—', at: i.dateTime(job.created_at) })}</span>
           {job.started_at && (

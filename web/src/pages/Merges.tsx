@@ -1,5 +1,16 @@
 import { useCallback, useMemo, useState } from 'react';
-import { api, ApiError, canRollBack, DEFAULT_LIMIT, errorMessage, MAX_LIMIT, MERGE_STATES, type MergeJob } from '../api';
+import {
+  api,
+  ApiError,
+  canRollBack,
+  DEFAULT_LIMIT,
+  errorMessage,
+  MAX_LIMIT,
+  MERGE_STATES,
+  type CatalogInfo,
+  type MergeJob,
+} from '../api';
+import { knownCatalog, useCatalogs } from '../catalog';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { MergeStateBadge } from '../components/MergeBadges';
@@ -18,7 +29,25 @@ export function jobSeconds(job: Pick<MergeJob, 'started_at' | 'finished_at' | 's
   return undefined;
 }
 
-function columns(onRollback: (job: MergeJob) => void, busy: boolean): Column<MergeJob>[] {
+/** The query parameter value of /merges that lists the jobs of every catalog. */
+export const ALL_CATALOGS = 'all';
+
+function columns(
+  onRollback: (job: MergeJob) => void,
+  busy: boolean,
+  catalogs: readonly CatalogInfo[] | undefined,
+): Column<MergeJob>[] {
+  const several = (catalogs?.length ?? 0) > 1;
+  const catalogColumn: Column<MergeJob>[] = several
+    ? [
+        {
+          id: 'catalog',
+          label: 'col.catalog',
+          render: (r) => (r.catalog ? <code>{r.catalog}</code> : '—'),
+          cellProps: (r) => ({ 'data-testid': 'cell-catalog', 'data-value': r.catalog }),
+        },
+      ]
+    : [];
   return [
     {
       id: 'id',
@@ -30,12 +59,13 @@ function columns(onRollback: (job: MergeJob) => void, busy: boolean): Column<Mer
         </Link>
       ),
     },
+    ...catalogColumn,
     {
       id: 'table',
       label: 'col.table',
       className: 'name-cell',
       render: (r) => (
-        <Link href={tableHref(r.database, r.table)} className="table-link">
+        <Link href={tableHref(r.database, r.table, knownCatalog(catalogs, r.catalog))} className="table-link">
           <span className="db-name">{r.database}.</span>
           <span className="tbl-name">{r.table}</span>
         </Link>
@@ -79,7 +109,12 @@ function columns(onRollback: (job: MergeJob) => void, busy: boolean): Column<Mer
   ];
 }
 
-/** Every merge job, newest first, paged on the server and filtered by state. */
+/**
+ * Every merge job, newest first, paged on the server and filtered by state
+ * and catalog. With several catalogs it lists the shown catalog's jobs (or
+ * every catalog's with ?catalogs=all) and has a catalog column; with one,
+ * every job.
+ */
 export function Merges() {
   const i = useI18n();
   const { t } = i;
@@ -87,8 +122,15 @@ export function Merges() {
   const state = enumParam(query, 'state', MERGE_STATES);
   const limit = intParam(query, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
   const offset = intParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+  const { catalogs, current, selected } = useCatalogs();
+  const several = (catalogs?.length ?? 0) > 1;
+  const all = query.get('catalogs') === ALL_CATALOGS;
+  const catalog = all ? undefined : (selected ?? (several ? current?.name : undefined));
 
-  const jobs = useApi((signal) => api.listMerges({ state, limit, offset }, { signal }), [state, limit, offset]);
+  const jobs = useApi(
+    (signal) => api.listMerges({ catalog, state, limit, offset }, { signal }),
+    [catalog, state, limit, offset],
+  );
   const set = (changes: Record<string, string | number | undefined>) => navigate(withQuery(pathname, query, changes));
 
   const [target, setTarget] = useState<MergeJob>();
@@ -109,7 +151,7 @@ export function Merges() {
     },
     [rollback.clear],
   );
-  const cols = useMemo(() => columns(ask, rollback.busy), [ask, rollback.busy]);
+  const cols = useMemo(() => columns(ask, rollback.busy, catalogs), [ask, rollback.busy, catalogs]);
   const refused = rollback.error instanceof ApiError && rollback.error.status === 409;
   const total = jobs.data?.total ?? 0;
 
@@ -164,6 +206,27 @@ export function Merges() {
               ))}
             </select>
           </label>
+          {several && (
+            <label className="field">
+              <span>{t('merges.catalog')}</span>
+              <select
+                value={all ? '' : (catalog ?? '')}
+                onChange={(e) =>
+                  e.target.value
+                    ? navigate(withQuery(pathname, query, { catalog: e.target.value, catalogs: undefined, offset: undefined }))
+                    : set({ catalogs: ALL_CATALOGS, offset: undefined })
+                }
+                data-testid="filter-catalog"
+              >
+                <option value="">{t('merges.allCatalogs')}</option>
+                {(catalogs ?? []).map((c) => (
+                  <option key={c.name} value={c.name}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
         </div>
         <ErrorBanner error={jobs.error} onRetry={jobs.reload} />
         <StatsTable

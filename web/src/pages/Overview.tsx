@@ -1,5 +1,7 @@
 import { api } from '../api';
+import { useCatalogParam } from '../catalog';
 import { HistogramChart } from '../charts/lazy';
+import { CatalogHealthCard } from '../components/CatalogHealth';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { TrendCard } from '../components/TrendCard';
 import { tableColumns } from '../components/columns';
@@ -27,15 +29,32 @@ export function EmptyState() {
 export function Overview() {
   const i = useI18n();
   const { t } = i;
-  const summary = useApi((signal) => api.getSummary({}, { signal }), []);
+  const catalog = useCatalogParam();
+  const summary = useApi((signal) => api.getSummary({ catalog }, { signal }), [catalog]);
   const snapshot = summary.data?.snapshot ?? undefined;
   const hasSnapshot = !!snapshot;
-  const top = useApi((signal) => api.listTables({ sort: 'small_files', limit: 10 }, { signal }), [], hasSnapshot);
-  const trend = useApi((signal) => api.getTrend({}, { signal }), [], hasSnapshot);
+  const top = useApi(
+    (signal) => api.listTables({ catalog, sort: 'small_files', limit: 10 }, { signal }),
+    [catalog],
+    hasSnapshot,
+  );
+  const trend = useApi((signal) => api.getTrend({ catalog }, { signal }), [catalog], hasSnapshot);
 
-  if (summary.error) return <ErrorBanner error={summary.error} onRetry={summary.reload} />;
+  if (summary.error)
+    return (
+      <>
+        <ErrorBanner error={summary.error} onRetry={summary.reload} />
+        <CatalogHealthCard />
+      </>
+    );
   if (!summary.data) return <div className="loading">{t('common.loading')}</div>;
-  if (!snapshot) return <EmptyState />;
+  if (!snapshot)
+    return (
+      <div className="page">
+        <EmptyState />
+        <CatalogHealthCard />
+      </div>
+    );
 
   const totals = summary.data.totals;
   return (
@@ -85,6 +104,7 @@ export function Overview() {
           loading={top.loading}
         />
       </section>
+      <CatalogHealthCard />
     </div>
   );
 }

@@ -1,10 +1,11 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, MERGE_MODES, type EffectivePolicy, type MergeMode, type Policy } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { ModeLabel } from '../components/MergeBadges';
 import { StatsTable, type Column } from '../components/StatsTable';
 import { shortGoDuration } from '../format';
+import { useCatalogParam } from '../catalog';
 import { useAction, useApi } from '../hooks';
 import { useI18n, type I18n } from '../i18n';
 import { EMPTY_FORM, FIELD_LABELS, formFromPolicy, policyFromForm, type FormResult, type PolicyForm } from './policyForm';
@@ -148,8 +149,11 @@ export function Policies() {
 
   const save = useAction((scope: string, body: Omit<Policy, 'scope'>) => api.putPolicy(scope, body));
   const remove = useAction((scope: string) => api.deletePolicy(scope));
-  const effective = useAction((scope: string) => api.getEffectivePolicy(scope));
+  const catalog = useCatalogParam();
+  const effective = useAction((scope: string) => api.getEffectivePolicy(scope, { catalog }));
   const [effectiveResult, setEffectiveResult] = useState<{ scope: string; policy: EffectivePolicy }>();
+  // The effective policy depends on the catalog's configured defaults.
+  useEffect(() => setEffectiveResult(undefined), [catalog]);
 
   const set = (f: keyof PolicyForm, v: string) => {
     setForm((old) => ({ ...old, [f]: v }));

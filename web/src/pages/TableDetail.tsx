@@ -16,6 +16,7 @@ import { Pager } from '../components/Pager';
 import { FormatBadge, RatioCell, StatsTable } from '../components/StatsTable';
 import { ratioSeverity } from '../format';
 import type { Column } from '../components/StatsTable';
+import { useCatalogParam } from '../catalog';
 import { useAction, useApi } from '../hooks';
 import { useI18n, type I18n } from '../i18n';
 import { Link, mergeHref, navigate, useLocation, withQuery } from '../router';
@@ -145,18 +146,19 @@ export function TableDetail({ database, table }: { database: string; table: stri
   const { sort, order, limit, offset, search } = listState<PartitionSortKey>(query, PARTITION_SORT_KEYS, 'small_files');
   const errorsOnly = query.get('errors') === 'true';
 
-  const summary = useApi((signal) => api.getSummary({}, { signal }), []);
-  const stats = useApi((signal) => api.getTable(database, table, {}, { signal }), [database, table]);
-  const trend = useApi((signal) => api.getTrend({ database, table }, { signal }), [database, table]);
+  const catalog = useCatalogParam();
+  const summary = useApi((signal) => api.getSummary({ catalog }, { signal }), [catalog]);
+  const stats = useApi((signal) => api.getTable(database, table, { catalog }, { signal }), [catalog, database, table]);
+  const trend = useApi((signal) => api.getTrend({ catalog, database, table }, { signal }), [catalog, database, table]);
   const parts = useApi(
     (signal) =>
       api.listTablePartitions(
         database,
         table,
-        { search: search || undefined, errors: errorsOnly, sort, order, limit, offset },
+        { catalog, search: search || undefined, errors: errorsOnly, sort, order, limit, offset },
         { signal },
       ),
-    [database, table, search, errorsOnly, sort, order, limit, offset],
+    [catalog, database, table, search, errorsOnly, sort, order, limit, offset],
   );
 
   const set = (changes: Record<string, string | number | boolean | undefined>, replace = false) =>
@@ -182,7 +184,7 @@ export function TableDetail({ database, table }: { database: string; table: stri
   );
 
   const plan = useAction(() =>
-    api.planMerge({ database, table, partitions: selected.size > 0 ? [...selected].sort() : undefined }),
+    api.planMerge({ catalog, database, table, partitions: selected.size > 0 ? [...selected].sort() : undefined }),
   );
   const startPlan = async () => {
     const out = await plan.run();

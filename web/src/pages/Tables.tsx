@@ -4,6 +4,7 @@ import { tableColumns } from '../components/columns';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Pager } from '../components/Pager';
 import { StatsTable } from '../components/StatsTable';
+import { useCatalogParam } from '../catalog';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
 import { navigate, useLocation, withQuery } from '../router';
@@ -27,15 +28,16 @@ export function Tables() {
   const format = enumParam(query, 'format', FORMATS);
   const { sort, order, limit, offset, search } = state;
 
+  const catalog = useCatalogParam();
   const tables = useApi(
     (signal) =>
       api.listTables(
-        { database: database || undefined, search: search || undefined, format, sort, order, limit, offset },
+        { catalog, database: database || undefined, search: search || undefined, format, sort, order, limit, offset },
         { signal },
       ),
-    [database, search, format, sort, order, limit, offset],
+    [catalog, database, search, format, sort, order, limit, offset],
   );
-  const databases = useApi((signal) => api.listDatabases({}, { signal }), []);
+  const databases = useApi((signal) => api.listDatabases({ catalog }, { signal }), [catalog]);
 
   const set = (changes: Record<string, string | number | undefined>, replace = false) =>
     navigate(withQuery(pathname, query, changes), { replace });

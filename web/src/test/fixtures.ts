@@ -1,5 +1,6 @@
 import { vi } from 'vitest';
 import type {
+  CatalogInfo,
   EffectivePolicy,
   MergeJob,
   PartitionPlan,
@@ -59,6 +60,20 @@ export function scan(over: Partial<Scan> = {}): Scan {
       percent: 25,
     },
     totals: totals(),
+    ...over,
+  };
+}
+
+export function catalogInfo(name: string, over: Partial<CatalogInfo> = {}): CatalogInfo {
+  return {
+    name,
+    uri: `thrift://${name}-hms:9083`,
+    kind: 'thrift',
+    healthy: true,
+    latency_ms: 12.4,
+    checked_at: '2026-11-21T10:05:00Z',
+    databases: 4,
+    merges: true,
     ...over,
   };
 }
