@@ -177,6 +177,13 @@ type WriteFile interface {
 	Close() error
 }
 
+// ParamsCreator is implemented by file systems whose files have their own
+// replication factor and block size (HDFS): merges write each output with
+// those of the files it replaces.
+type ParamsCreator interface {
+	CreateWith(ctx context.Context, path string, replication int, blockSize int64) (WriteFile, error)
+}
+
 // CatalogWriter is implemented by catalogs that can record what a merge did:
 // the Hive Metastore over Thrift. Catalogs read from a metastore's backend
 // database or from a directory tree do not implement it.

@@ -86,7 +86,10 @@ type FileInfo struct {
 	// not have blocks, in which case it is estimated from the block size.
 	Blocks      int64
 	Replication int
-	Owner       string
+	// BlockSize is the file's block size where the file system has one
+	// (HDFS), else 0.
+	BlockSize int64
+	Owner     string
 }
 
 // Name returns the last element of the file's path.

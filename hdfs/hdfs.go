@@ -459,6 +459,7 @@ func fileInfo(p string, fi os.FileInfo) shoal.FileInfo {
 			out.Replication = int(st.GetBlockReplication())
 			if bs := int64(st.GetBlocksize()); bs > 0 {
 				out.Blocks = (out.Size + bs - 1) / bs
+				out.BlockSize = bs
 			}
 		}
 	}

@@ -539,7 +539,7 @@ func status(fileType int, length, blockSize uint64, replication uint32, owner st
 func TestFileInfo(t *testing.T) {
 	const mb = 1 << 20
 	fi := fileInfo("hdfs://ns/t/f", statInfo{size: 300 * mb, st: status(2, 300*mb, 128*mb, 3, "hive")})
-	want := shoal.FileInfo{Path: "hdfs://ns/t/f", Size: 300 * mb, ModTime: time.Unix(1700000000, 0), Blocks: 3, Replication: 3, Owner: "hive"}
+	want := shoal.FileInfo{Path: "hdfs://ns/t/f", Size: 300 * mb, ModTime: time.Unix(1700000000, 0), Blocks: 3, Replication: 3, BlockSize: 128 * mb, Owner: "hive"}
 	if fi != want {
 		t.Errorf("file: %+v, want %+v", fi, want)
 	}

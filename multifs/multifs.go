@@ -149,6 +149,20 @@ func (f *FS) Create(ctx context.Context, path string) (shoal.WriteFile, error) {
 	return fs.Create(ctx, p)
 }
 
+// CreateWith creates a file with a replication factor and block size on
+// file systems that have them (shoal.ParamsCreator), and as Create
+// elsewhere.
+func (f *FS) CreateWith(ctx context.Context, path string, replication int, blockSize int64) (shoal.WriteFile, error) {
+	fs, p, err := f.Resolve(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if pc, ok := fs.(shoal.ParamsCreator); ok {
+		return pc.CreateWith(ctx, p, replication, blockSize)
+	}
+	return fs.Create(ctx, p)
+}
+
 // Mkdir implements shoal.WritableFS.
 func (f *FS) Mkdir(ctx context.Context, path string) error {
 	fs, p, err := f.Resolve(ctx, path)
