@@ -240,6 +240,9 @@ func (s *Scanner) enumerate(ctx context.Context, works chan<- work, events chan<
 	}
 	for _, db := range dbs {
 		tables, err := s.Catalog.Tables(ctx, db.Name)
+		if shoal.ErrorCode(err) == shoal.ENOTFOUND {
+			continue // dropped since the databases were listed
+		}
 		if err != nil {
 			return 0, fmt.Errorf("list tables of %s: %w", db.Name, err)
 		}
@@ -257,7 +260,9 @@ func (s *Scanner) enumerate(ctx context.Context, works chan<- work, events chan<
 					ts.enumerated++
 					return send(work{table: ts, part: p})
 				})
-				if err != nil {
+				// A table dropped since the tables were listed keeps the
+				// partitions already sent; the scan goes on.
+				if err != nil && shoal.ErrorCode(err) != shoal.ENOTFOUND {
 					return 0, fmt.Errorf("list partitions of %s: %w", t.QualifiedName(), err)
 				}
 			} else {

@@ -445,3 +445,42 @@ func TestScanner_SniffSampling(t *testing.T) {
 		}
 	}
 }
+
+// droppingCatalog answers as if a database and a table were dropped
+// while the scan enumerated them.
+type droppingCatalog struct {
+	shoal.Catalog
+	db, table string
+}
+
+func (c droppingCatalog) Tables(ctx context.Context, db string) ([]shoal.Table, error) {
+	if db == c.db {
+		return nil, shoal.Errorf(shoal.ENOTFOUND, "database %s not found", db)
+	}
+	return c.Catalog.Tables(ctx, db)
+}
+
+func (c droppingCatalog) Partitions(ctx context.Context, t *shoal.Table, fn func(shoal.Partition) error) error {
+	if t.QualifiedName() == c.table {
+		return shoal.Errorf(shoal.ENOTFOUND, "table %s not found", c.table)
+	}
+	return c.Catalog.Partitions(ctx, t, fn)
+}
+
+func TestScanner_DroppedDuringScan(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	for _, p := range []string{"a.db/t/p=1", "a.db/gone/p=1", "b.db/t/p=1", "c.db/t/p=1", "c.db/t/p=2"} {
+		writeFile(t, filepath.Join(root, p, "f"), 100)
+	}
+	s := newScanner(t, root)
+	s.Catalog = droppingCatalog{Catalog: s.Catalog, db: "b", table: "a.gone"}
+	w := &memWriter{}
+	totals, err := s.Run(context.Background(), w)
+	if err != nil {
+		t.Fatalf("a database or table dropped during the scan must not fail it: %v", err)
+	}
+	if totals.Partitions != 3 || totals.Files != 3 {
+		t.Errorf("totals: %d partitions, %d files; want 3 and 3 (a.t, c.t)", totals.Partitions, totals.Files)
+	}
+}
