@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -26,30 +25,7 @@ import (
 
 // bzip2Compressor pipes a section through bzip2(1); the test skips BZip2
 // when it is missing.
-func bzip2Compressor(w io.Writer) (io.WriteCloser, error) {
-	cmd := exec.Command("bzip2", "-c")
-	cmd.Stdout = w
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	return &cmdWriter{in, cmd}, nil
-}
-
-type cmdWriter struct {
-	io.WriteCloser
-	cmd *exec.Cmd
-}
-
-func (c *cmdWriter) Close() error {
-	if err := c.WriteCloser.Close(); err != nil {
-		return err
-	}
-	return c.cmd.Wait()
-}
+var bzip2Compressor = fsimage.CommandCompressor("bzip2", "-c")
 
 // writerOptions returns options for codec, skipping the test when BZip2
 // cannot be written here.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -453,3 +454,34 @@ func (w *Writer) Close() error {
 
 // Sections returns the sections written so far.
 func (w *Writer) Sections() []Section { return w.sections }
+
+// CommandCompressor returns a WriterOptions.NewCompressor that pipes each
+// section through an external command writing the compressed stream to its
+// standard output, such as CommandCompressor("bzip2", "-c") for CodecBZip2.
+func CommandCompressor(name string, args ...string) func(io.Writer) (io.WriteCloser, error) {
+	return func(w io.Writer) (io.WriteCloser, error) {
+		cmd := exec.Command(name, args...) //nolint:gosec // the caller names the command
+		cmd.Stdout = w
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		return &cmdWriter{in, cmd}, nil
+	}
+}
+
+type cmdWriter struct {
+	io.WriteCloser
+	cmd *exec.Cmd
+}
+
+// Close ends the command's input and waits for it to finish writing.
+func (c *cmdWriter) Close() error {
+	if err := c.WriteCloser.Close(); err != nil {
+		return err
+	}
+	return c.cmd.Wait()
+}

@@ -14,9 +14,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -119,32 +117,7 @@ func runGenerate(out string, files, dirs int, layout int32, codec string, seed u
 	return nil
 }
 
-// bzip2Compressor pipes a section through bzip2(1).
-func bzip2Compressor(w io.Writer) (io.WriteCloser, error) {
-	cmd := exec.Command("bzip2", "-c", "-9")
-	cmd.Stdout = w
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	return &cmdWriter{in, cmd}, nil
-}
-
-type cmdWriter struct {
-	io.WriteCloser
-	cmd *exec.Cmd
-}
-
-func (c *cmdWriter) Close() error {
-	if err := c.WriteCloser.Close(); err != nil {
-		return err
-	}
-	return c.cmd.Wait()
-}
+var bzip2Compressor = fsimage.CommandCompressor("bzip2", "-c", "-9")
 
 type result struct {
 	Mode         string  `json:"mode"`
