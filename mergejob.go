@@ -88,7 +88,13 @@ type PartitionPlan struct {
 	// HeaderLines is the table's skip.header.line.count (text tables).
 	HeaderLines int `json:"header_lines,omitempty"`
 	// Schema is the inputs' schema (FileMeta.Schema), the same for all.
-	Schema           string  `json:"schema,omitempty"`
+	Schema string `json:"schema,omitempty"`
+	// Strategy is StrategyCluster when the partition is merged by the
+	// cluster with Hive SQL (then it has no groups and ClusterStrategy
+	// names the hiveserver strategy: compact, concatenate or
+	// insert_overwrite), and empty when Shoal merges it in-process.
+	Strategy         string  `json:"strategy,omitempty"`
+	ClusterStrategy  string  `json:"cluster_strategy,omitempty"`
 	Score            float64 `json:"score"`
 	EstimatedSeconds float64 `json:"estimated_seconds"`
 }
@@ -146,16 +152,47 @@ const (
 	StepRollback   SwapStep = "rollback"
 	StepRolledBack SwapStep = "rolled_back" // originals restored
 	StepPurged     SwapStep = "purged"      // backup deleted after retention
+	// StepRelocate: about to switch the partition's location in the
+	// metastore to the relocated directory (swap "relocate").
+	StepRelocate SwapStep = "relocate"
+	// StepRollbackRestore: during a rollback on an object store (swap
+	// "copy"), the merged files are aside; about to move the backup back.
+	StepRollbackRestore SwapStep = "rollback_restore"
+	// StepFailed: a Hive SQL merge (swap "hive-sql") failed; Hive decides
+	// what changed, and Error says what is known.
+	StepFailed SwapStep = "failed"
 )
 
-// PartitionResult is the outcome of one partition of a merge job.
+// StrategyCluster marks a partition planned for a Hive SQL merge on the
+// cluster (PartitionPlan.Strategy).
+const StrategyCluster = "cluster"
+
+// Swap methods (PartitionResult.Swap).
+const (
+	// SwapRename: two atomic directory renames (local disk, HDFS).
+	SwapRename = "rename"
+	// SwapRelocate: merged files written to a new directory and the
+	// partition's location switched in the metastore (object stores with
+	// a writable metastore).
+	SwapRelocate = "relocate"
+	// SwapCopy: the two renames of SwapRename on an object store, where a
+	// rename is a copy then a delete: not atomic for readers.
+	SwapCopy = "copy"
+	// SwapHiveSQL: the cluster merged the partition with Hive SQL.
+	SwapHiveSQL = "hive-sql"
+)
+
+// PartitionResult is the outcome of one partition of a merge job. With
+// SwapRelocate, Staging is the relocated directory (the partition's
+// location once swapped) and Backup the old location, kept until the
+// retention ends.
 type PartitionResult struct {
 	Index       int       `json:"index"`
 	Spec        string    `json:"partition"`
 	Location    string    `json:"location"`
 	Step        SwapStep  `json:"step"`
 	Mode        MergeMode `json:"mode"`
-	Swap        string    `json:"swap"` // "rename"
+	Swap        string    `json:"swap"` // SwapRename, SwapRelocate, SwapCopy or SwapHiveSQL
 	Staging     string    `json:"staging,omitempty"`
 	Backup      string    `json:"backup,omitempty"`
 	FilesBefore int       `json:"files_before"`

@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/shoalhq/shoal"
 	"github.com/shoalhq/shoal/hiveserver"
+	"github.com/shoalhq/shoal/internal/hivemeta"
 )
 
 // DefaultRetention is how long backups of merged partitions are kept.
@@ -161,12 +163,18 @@ func asideDir(partition string, job int64) string {
 	return sibling(partition, "shoal-merged", job)
 }
 
+// relocatedDir is the new location of a partition merged by catalog
+// relocation: it becomes the partition's location in the metastore.
+func relocatedDir(partition string, job int64) string {
+	return sibling(partition, "shoal-relocated", job)
+}
+
 func sibling(partition, kind string, job int64) string {
 	dir, base := path.Split(strings.TrimSuffix(partition, "/"))
 	return dir + "." + base + "." + kind + "-" + strconv.FormatInt(job, 10)
 }
 
-// parseSibling recognises a staging, backup or aside directory name and
+// parseSibling recognises a staging, backup, aside or relocated directory name and
 // returns its kind and job.
 func parseSibling(name string) (kind string, job int64, ok bool) {
 	if !strings.HasPrefix(name, ".") {
@@ -182,7 +190,7 @@ func parseSibling(name string) (kind string, job int64, ok bool) {
 		return "", 0, false
 	}
 	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || (kind != "staging" && kind != "backup" && kind != "merged") {
+	if err != nil || (kind != "staging" && kind != "backup" && kind != "merged" && kind != "relocated") {
 		return "", 0, false
 	}
 	return kind, n, true
@@ -191,6 +199,115 @@ func parseSibling(name string) (kind string, job int64, ok bool) {
 // joinPath joins a directory path or URI and a name.
 func joinPath(dir, name string) string {
 	return strings.TrimSuffix(dir, "/") + "/" + name
+}
+
+// sameLocation reports whether two locations name the same directory.
+func sameLocation(a, b string) bool {
+	return strings.TrimRight(a, "/") == strings.TrimRight(b, "/")
+}
+
+// objectStoreRouter is a WritableFS over several file systems that can say
+// which object store holds a path (multifs.FS).
+type objectStoreRouter interface {
+	ObjectStore(ctx context.Context, path string) (shoal.ObjectStore, bool)
+}
+
+// objectStore returns the object store that holds path, when it is on one:
+// its renames copy and delete, so they are not atomic.
+func (e *Engine) objectStore(ctx context.Context, p string) (shoal.ObjectStore, bool) {
+	if st, ok := e.FS.(shoal.ObjectStore); ok {
+		return st, true
+	}
+	if r, ok := e.FS.(objectStoreRouter); ok {
+		return r.ObjectStore(ctx, p)
+	}
+	return nil, false
+}
+
+// swapMethod picks how a partition at location is swapped: catalog
+// relocation on an object store when the metastore can be written, copy
+// renames on an object store without one, atomic renames elsewhere.
+func (e *Engine) swapMethod(ctx context.Context, location string) string {
+	if _, ok := e.objectStore(ctx, location); !ok {
+		return shoal.SwapRename
+	}
+	if e.Writer != nil {
+		return shoal.SwapRelocate
+	}
+	return shoal.SwapCopy
+}
+
+// resumeRename finishes a rename that a crash or an error cut short on an
+// object store; elsewhere it is a plain rename (atomic renames are never
+// half done).
+func (e *Engine) resumeRename(ctx context.Context, from, to string) error {
+	if st, ok := e.objectStore(ctx, from); ok {
+		return st.ResumeRename(ctx, from, to)
+	}
+	return e.FS.Rename(ctx, from, to)
+}
+
+// target returns the table of job j and the partition of spec at location,
+// as the metastore calls take them: nil for an unpartitioned table.
+func (e *Engine) target(ctx context.Context, j *shoal.MergeJob, spec, location string) (*shoal.Table, *shoal.Partition, error) {
+	if e.Catalog == nil {
+		return nil, nil, errors.New("no catalog")
+	}
+	t, err := e.findTable(ctx, j.Database, j.Table)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(t.PartitionKeys) == 0 && spec == "" {
+		return t, nil, nil
+	}
+	return t, &shoal.Partition{Spec: spec, Location: location, Values: hivemeta.ValuesFromName(spec, len(t.PartitionKeys))}, nil
+}
+
+// currentLocation asks the catalog where partition spec of job j's table
+// is now (the table's location for an unpartitioned table).
+func (e *Engine) currentLocation(ctx context.Context, j *shoal.MergeJob, spec string) (string, error) {
+	t, p, err := e.target(ctx, j, spec, "")
+	if err != nil {
+		return "", err
+	}
+	if p == nil {
+		return t.Location, nil
+	}
+	var loc string
+	found := false
+	errFound := errors.New("found")
+	err = e.Catalog.Partitions(ctx, t, func(cp shoal.Partition) error {
+		if cp.Spec == spec {
+			loc, found = cp.Location, true
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return "", err
+	}
+	if !found {
+		return "", shoal.Errorf(shoal.ENOTFOUND, "partition %s of %s.%s is no longer in the catalog", spec, j.Database, j.Table)
+	}
+	return loc, nil
+}
+
+// updateStats records a partition's file count and size in the metastore
+// after a swap or a rollback. The data is already right when it runs, so a
+// failure is only a warning, returned for the result's validation text.
+func (e *Engine) updateStats(ctx context.Context, j *shoal.MergeJob, r *shoal.PartitionResult, location string, files int, bytes int64) string {
+	if e.Writer == nil {
+		return ""
+	}
+	t, p, err := e.target(ctx, j, r.Spec, location)
+	if err == nil {
+		err = e.Writer.UpdateStats(ctx, t, p, int64(files), bytes)
+	}
+	if err != nil {
+		e.log().Warn("metastore statistics not updated", "job", j.ID, "table", j.Database+"."+j.Table, "partition", r.Spec, "err", err)
+		return "; warning: metastore statistics (numFiles, totalSize) not updated: " + err.Error()
+	}
+	return "; metastore statistics updated"
 }
 
 // exists reports whether a path exists.

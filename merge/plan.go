@@ -57,7 +57,8 @@ func (e *Engine) Plan(ctx context.Context, req PlanRequest) (*shoal.Plan, error)
 		plan.Eligible, plan.Reason = false, why
 		return plan, nil
 	}
-	if why := refuseTable(t); why != "" {
+	if why := refuseTable(t); why != "" && (e.Cluster == nil || !t.Transactional) {
+		// With a cluster, transactional tables go to Hive's compactor.
 		plan.Eligible, plan.Reason = false, why
 		return plan, nil
 	}
@@ -190,6 +191,24 @@ func (e *Engine) planPartition(ctx context.Context, t *shoal.Table, p shoal.Part
 		pp.FilesAfter = pp.FilesBefore // nothing changes
 		return pp
 	}
+	if t.Transactional && e.Cluster != nil {
+		// Its files (in base_ and delta_ directories) belong to Hive's
+		// transaction manager: only Hive's compactor may merge them, and
+		// it is safe with concurrent writers, so coldness does not matter.
+		files, err := e.du(ctx, p.Location, 2)
+		if err != nil {
+			return refuse("cannot list the partition: %v", err)
+		}
+		pp.FilesBefore = len(files)
+		for _, f := range files {
+			pp.BytesBefore += f.Size
+		}
+		why := "ACID table (transactional=true)"
+		if t.TransactionalProperties == "insert_only" {
+			why = "insert-only transactional table"
+		}
+		return e.planCluster(pp, t, t.Format, pol, 0, 0, why)
+	}
 	l, err := e.list(ctx, p.Location)
 	if err != nil {
 		return refuse("cannot list the partition: %v", err)
@@ -231,8 +250,20 @@ func (e *Engine) planPartition(ctx context.Context, t *shoal.Table, p shoal.Part
 	if len(small) < 2 {
 		return refuse("nothing to merge: %d small file(s) below %s", len(small), bytesText(pol.SmallFileSize))
 	}
+	if e.Cluster != nil && pol.ClusterBytes > 0 && pp.BytesBefore >= pol.ClusterBytes {
+		format := t.Format
+		if format == "" || format == shoal.FormatUnknown {
+			format = e.detect(ctx, p.Location, small[0].Name)
+		}
+		pp.Listing = nil
+		return e.planCluster(pp, t, format, pol, age, minAge,
+			fmt.Sprintf("%s is at least cluster_bytes (%s)", bytesText(pp.BytesBefore), bytesText(pol.ClusterBytes)))
+	}
 	metas, format, why := e.inspect(ctx, p.Location, small)
 	if why != "" {
+		if e.Cluster != nil && (format == shoal.FormatRCFile || format == shoal.FormatSequence) {
+			return e.planCluster(pp, t, format, pol, age, minAge, string(format)+" files are merged by Hive")
+		}
 		return refuse("%s", why)
 	}
 	pp.Format = format
@@ -301,6 +332,10 @@ func (e *Engine) inspect(ctx context.Context, dir string, files []shoal.PlanFile
 		fileFormat, meta, why := e.inspectFile(ctx, f.Name, r, size)
 		_ = r.Close()
 		if why != "" {
+			if fileFormat == shoal.FormatRCFile || fileFormat == shoal.FormatSequence {
+				// Not merged in-process, but the cluster may (planCluster).
+				return nil, fileFormat, why
+			}
 			return nil, "", why
 		}
 		if format == "" {
@@ -324,7 +359,7 @@ func (e *Engine) inspectFile(ctx context.Context, name string, r shoal.ReadAtClo
 	}
 	switch format {
 	case shoal.FormatSequence, shoal.FormatRCFile:
-		return "", nil, fmt.Sprintf("%s is a %s file: those are merged by Hive (the Hive SQL strategy), not in-process", name, format)
+		return format, nil, fmt.Sprintf("%s is a %s file: those are merged by Hive (the Hive SQL strategy, when a cluster is configured), not in-process", name, format)
 	case shoal.FormatUnknown:
 		return "", nil, fmt.Sprintf("%s: unknown file format", name)
 	}
@@ -337,6 +372,18 @@ func (e *Engine) inspectFile(ctx context.Context, name string, r shoal.ReadAtClo
 		return "", nil, fmt.Sprintf("%s cannot be merged: %v", name, err)
 	}
 	return format, meta, ""
+}
+
+// detect returns the format of one file from its first bytes.
+func (e *Engine) detect(ctx context.Context, dir, name string) shoal.Format {
+	r, _, err := e.FS.OpenFile(ctx, joinPath(dir, name))
+	if err != nil {
+		return shoal.FormatUnknown
+	}
+	defer func() { _ = r.Close() }()
+	head := make([]byte, 4)
+	n, _ := r.ReadAt(head, 0)
+	return shoal.DetectFormat(head[:n])
 }
 
 // resolveMode picks concat or rewrite for a partition. In auto mode a

@@ -95,9 +95,17 @@ func (e *Engine) takeLease(ctx context.Context, key string) bool {
 }
 
 // recoverEntry decides from the journal's last step and from which
-// directories exist whether the interrupted action happened, then
-// finishes the swap or undoes the merge.
+// directories exist (or, for a relocation, where the metastore says the
+// partition is) whether the interrupted action happened, then finishes the
+// swap or undoes the merge.
 func (e *Engine) recoverEntry(ctx context.Context, j *shoal.MergeJob, r *shoal.PartitionResult) (shoal.SwapStep, error) {
+	switch r.Step {
+	case shoal.StepRollback, shoal.StepRollbackRestore:
+		return e.finishRollback(ctx, j, r)
+	}
+	if r.Swap == shoal.SwapRelocate {
+		return e.recoverRelocate(ctx, j, r)
+	}
 	part, err := e.exists(ctx, r.Location)
 	if err != nil {
 		return "", err
@@ -110,6 +118,10 @@ func (e *Engine) recoverEntry(ctx context.Context, j *shoal.MergeJob, r *shoal.P
 	if err != nil {
 		return "", err
 	}
+	// On an object store a rename copies then deletes: a crash can leave
+	// a directory's objects under both names, and ResumeRename finishes
+	// the move.
+	copyMode := r.Swap == shoal.SwapCopy
 	undo := func() (shoal.SwapStep, error) {
 		if err := e.FS.RemoveAll(ctx, r.Staging); err != nil {
 			return "", err
@@ -123,7 +135,11 @@ func (e *Engine) recoverEntry(ctx context.Context, j *shoal.MergeJob, r *shoal.P
 		if err := e.Store.PutMergeResult(ctx, j.ID, r); err != nil {
 			return "", err
 		}
-		if err := e.FS.Rename(ctx, r.Staging, r.Location); err != nil {
+		rename := e.FS.Rename
+		if copyMode {
+			rename = e.resumeRename
+		}
+		if err := rename(ctx, r.Staging, r.Location); err != nil {
 			return "", err
 		}
 		return shoal.StepSwapped, e.completeSwap(ctx, j, r)
@@ -142,6 +158,13 @@ func (e *Engine) recoverEntry(ctx context.Context, j *shoal.MergeJob, r *shoal.P
 		case !part && backup && staging:
 			// It did: the staging directory holds validated output.
 			return promote()
+		case copyMode && part && backup && staging:
+			// It was cut short: finish moving the originals to the
+			// backup, then promote.
+			if err := e.resumeRename(ctx, r.Location, r.Backup); err != nil {
+				return "", err
+			}
+			return promote()
 		}
 	case shoal.StepPromote:
 		switch {
@@ -150,12 +173,47 @@ func (e *Engine) recoverEntry(ctx context.Context, j *shoal.MergeJob, r *shoal.P
 		case part && !staging:
 			// The second rename happened; record it.
 			return shoal.StepSwapped, e.completeSwap(ctx, j, r)
+		case copyMode && part && staging && backup:
+			// It was cut short (or a writer added a file meanwhile):
+			// finish moving the merged files in.
+			return promote()
 		}
-	case shoal.StepRollback:
-		return e.finishRollback(ctx, j, r)
 	}
 	return "", fmt.Errorf("unexpected state at step %s: partition exists=%t, staging exists=%t, backup exists=%t; no data was removed, inspect by hand",
 		r.Step, part, staging, backup)
+}
+
+// recoverRelocate finishes or undoes a merge by catalog relocation. Before
+// StepRelocate the metastore was never asked to switch, so the new
+// directory is not the partition and goes. At StepRelocate the metastore
+// says whether the switch happened.
+func (e *Engine) recoverRelocate(ctx context.Context, j *shoal.MergeJob, r *shoal.PartitionResult) (shoal.SwapStep, error) {
+	undo := func(msg string) (shoal.SwapStep, error) {
+		if err := e.FS.RemoveAll(ctx, r.Staging); err != nil {
+			return "", err
+		}
+		r.Step, r.Error = shoal.StepAborted, msg
+		r.EndedAt = e.now().UTC()
+		return shoal.StepAborted, e.Store.PutMergeResult(ctx, j.ID, r)
+	}
+	switch r.Step {
+	case shoal.StepStaging, shoal.StepValidated:
+		return undo("interrupted before the relocation; recovery removed the new directory, originals untouched")
+	case shoal.StepRelocate:
+		cur, err := e.currentLocation(ctx, j, r.Spec)
+		if err != nil {
+			return "", fmt.Errorf("step relocate: cannot read the partition's location from the catalog: %w; no data was removed", err)
+		}
+		switch {
+		case sameLocation(cur, r.Staging):
+			return shoal.StepSwapped, e.completeRelocate(ctx, j, r)
+		case sameLocation(cur, r.Location):
+			return undo("interrupted before the metastore switched the location; recovery removed the new directory, originals untouched")
+		}
+		return "", fmt.Errorf("unexpected state at step relocate: the metastore's location of the partition is %s, neither the old %s nor the new %s; no data was removed, inspect by hand",
+			cur, r.Location, r.Staging)
+	}
+	return "", fmt.Errorf("unexpected step %s for a relocation; no data was removed, inspect by hand", r.Step)
 }
 
 // failOrphanJobs marks running jobs failed when no live process holds a

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/shoalhq/shoal"
@@ -142,7 +144,8 @@ func (p *partitionRun) keepAlive(ctx context.Context) func() {
 			}
 		}
 	}()
-	return func() { cancel(); <-done }
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }
 }
 
 // renew extends the partition's and the job's leases.
@@ -153,11 +156,22 @@ func (p *partitionRun) renew(ctx context.Context) error {
 	return p.e.Store.AcquireLease(ctx, p.key, p.e.Owner, leaseTTL)
 }
 
+// runPartition merges one partition: in-process with one of the swap
+// methods (rename, relocate, copy; see swapMethod), or on the cluster when
+// the plan says so.
 func (e *Engine) runPartition(ctx context.Context, j *shoal.MergeJob, idx int, pp *shoal.PartitionPlan) *shoal.PartitionResult {
+	if pp.Strategy == shoal.StrategyCluster {
+		return e.runCluster(ctx, j, idx, pp)
+	}
 	r := &shoal.PartitionResult{
-		Index: idx, Spec: pp.Spec, Location: pp.Location, Step: shoal.StepPending, Mode: pp.Mode, Swap: "rename",
-		Staging: stagingDir(pp.Location, j.ID), Backup: backupDir(pp.Location, j.ID),
+		Index: idx, Spec: pp.Spec, Location: pp.Location, Step: shoal.StepPending, Mode: pp.Mode,
+		Swap: e.swapMethod(ctx, pp.Location), Staging: stagingDir(pp.Location, j.ID), Backup: backupDir(pp.Location, j.ID),
 		FilesBefore: pp.FilesBefore, BytesBefore: pp.BytesBefore, RowsBefore: pp.Rows, StartedAt: e.now().UTC(),
+	}
+	if r.Swap == shoal.SwapRelocate {
+		// The merged partition is written to a new directory, which the
+		// metastore is pointed at; the old one stays as the backup.
+		r.Staging, r.Backup = relocatedDir(pp.Location, j.ID), pp.Location
 	}
 	p := &partitionRun{e: e, j: j, pp: pp, r: r, key: leaseKey(j.Database, j.Table, pp.Spec)}
 	// The journal and the lease use their own context: a cancelled job
@@ -170,6 +184,7 @@ func (e *Engine) runPartition(ctx context.Context, j *shoal.MergeJob, idx int, p
 	}
 	defer func() { _ = e.Store.ReleaseLease(bg, p.key, e.Owner) }()
 	stop := p.keepAlive(bg)
+	defer stop()
 	err := p.merge(ctx, bg)
 	stop()
 	r.EndedAt = e.now().UTC()
@@ -177,7 +192,7 @@ func (e *Engine) runPartition(ctx context.Context, j *shoal.MergeJob, idx int, p
 		msg := err.Error()
 		e.log().Warn("merge partition failed", "job", j.ID, "table", j.Database+"."+j.Table, "partition", pp.Spec, "err", err)
 		switch r.Step {
-		case shoal.StepBackup, shoal.StepPromote:
+		case shoal.StepBackup, shoal.StepPromote, shoal.StepRelocate:
 			// The swap began: finish or undo it from what exists, as
 			// recovery does. Staging may hold the only merged copy.
 			outcome, rerr := e.recoverEntry(bg, j, r)
@@ -196,7 +211,8 @@ func (e *Engine) runPartition(ctx context.Context, j *shoal.MergeJob, idx int, p
 		case shoal.StepSwapped:
 			r.Error = msg
 		default:
-			// Before the first rename: the originals were never touched.
+			// Before the first rename or the relocation: the originals
+			// were never touched, and staging is not the partition.
 			r.Error = msg
 			if rmErr := e.FS.RemoveAll(bg, r.Staging); rmErr != nil {
 				r.Error += "; staging not removed: " + rmErr.Error()
@@ -262,7 +278,45 @@ func (p *partitionRun) merge(ctx, bg context.Context) error {
 		}
 		return fmt.Errorf("partition changed during the merge, nothing swapped: %s", d)
 	}
+	if r.Swap == shoal.SwapRelocate {
+		return p.relocate(bg)
+	}
 	return p.swap(bg)
+}
+
+// relocate switches the partition's location in the metastore to the
+// directory holding the merged partition, in one journaled call. The old
+// directory is left as it is: it is the backup, and queries already
+// running keep reading it.
+func (p *partitionRun) relocate(ctx context.Context) error {
+	e, r := p.e, p.r
+	t, part, err := e.target(ctx, p.j, r.Spec, r.Location)
+	if err != nil {
+		return err
+	}
+	if err := p.journal(ctx, shoal.StepRelocate); err != nil {
+		return err
+	}
+	e.fault("relocate")
+	if err := e.Writer.Relocate(ctx, t, part, r.Location, r.Staging); err != nil {
+		return fmt.Errorf("relocate in the metastore: %w", err)
+	}
+	e.fault("relocated")
+	return e.completeRelocate(ctx, p.j, r)
+}
+
+// completeRelocate records a finished relocation. Files that a writer
+// added to the old location after the concurrent-writer check (writers
+// that resolved the location before the switch) are copied into the new
+// one.
+func (e *Engine) completeRelocate(ctx context.Context, j *shoal.MergeJob, r *shoal.PartitionResult) error {
+	if err := e.keepLateFiles(ctx, j, r, r.Backup, r.Staging); err != nil {
+		return err
+	}
+	if !strings.Contains(r.Validation, "relocated in the metastore") {
+		r.Validation += "; relocated in the metastore to " + r.Staging
+	}
+	return e.recordSwap(ctx, j, r, r.Staging)
 }
 
 // swap performs the two journaled renames. It runs to its end whatever
@@ -298,25 +352,59 @@ func (e *Engine) completeSwap(ctx context.Context, j *shoal.MergeJob, r *shoal.P
 	if err := e.FS.SyncDir(ctx, parentDir(r.Location)); err != nil {
 		return err
 	}
+	if err := e.keepLateFiles(ctx, j, r, r.Backup, r.Location); err != nil {
+		return err
+	}
+	return e.recordSwap(ctx, j, r, r.Location)
+}
+
+// keepLateFiles links (or copies) into the directory to the files of from
+// that the plan did not list and to does not have yet: files written
+// during the swap, which belong to the new partition.
+func (e *Engine) keepLateFiles(ctx context.Context, j *shoal.MergeJob, r *shoal.PartitionResult, from, to string) error {
 	var planned []shoal.PlanFile
 	if j.Plan != nil && r.Index < len(j.Plan.Partitions) {
 		planned = j.Plan.Partitions[r.Index].Listing
 	}
-	if bl, err := e.list(ctx, r.Backup); err == nil && planned != nil {
-		known := make(map[string]bool, len(planned))
-		for _, f := range planned {
-			known[f.Name] = true
+	bl, err := e.list(ctx, from)
+	if err != nil || planned == nil {
+		return nil //nolint:nilerr // nothing to keep from a directory that cannot be listed
+	}
+	known := make(map[string]bool, len(planned))
+	for _, f := range planned {
+		known[f.Name] = true
+	}
+	var have map[string]bool
+	for _, f := range bl.files {
+		if known[f.Name] {
+			continue
 		}
-		for _, f := range bl.files {
-			if !known[f.Name] {
-				if err := e.FS.Link(ctx, joinPath(r.Backup, f.Name), joinPath(r.Location, f.Name)); err != nil {
-					return fmt.Errorf("restore %s written during the swap: %w", f.Name, err)
-				}
-				r.Validation += "; " + f.Name + " arrived during the swap and was kept"
+		if have == nil {
+			l, err := e.list(ctx, to)
+			if err != nil {
+				return err
+			}
+			have = make(map[string]bool, len(l.files))
+			for _, g := range l.files {
+				have[g.Name] = true
 			}
 		}
+		if have[f.Name] {
+			continue // kept by an earlier attempt
+		}
+		if err := e.FS.Link(ctx, joinPath(from, f.Name), joinPath(to, f.Name)); err != nil {
+			return fmt.Errorf("restore %s written during the swap: %w", f.Name, err)
+		}
+		r.Validation += "; " + f.Name + " arrived during the swap and was kept"
 	}
-	l, err := e.list(ctx, r.Location)
+	return nil
+}
+
+// recordSwap lists the partition's new directory (live), records the
+// listing, sizes and the backup's expiry, updates the metastore's
+// statistics and marks the entry swapped.
+func (e *Engine) recordSwap(ctx context.Context, j *shoal.MergeJob, r *shoal.PartitionResult, live string) error {
+	l, err := e.list(ctx, live)
 	if err != nil {
 		return err
 	}
@@ -329,6 +417,9 @@ func (e *Engine) completeSwap(ctx context.Context, j *shoal.MergeJob, r *shoal.P
 	r.EndedAt = e.now().UTC()
 	r.Error = ""
 	r.Step = shoal.StepSwapped
+	if note := e.updateStats(ctx, j, r, live, r.FilesAfter, r.BytesAfter); !strings.Contains(r.Validation, note) {
+		r.Validation += note
+	}
 	return e.Store.PutMergeResult(ctx, j.ID, r)
 }
 
@@ -425,8 +516,12 @@ func (p *partitionRun) writeGroup(ctx context.Context, m shoal.Merger, g shoal.M
 			_ = in.R.(io.Closer).Close()
 		}
 	}()
+	// Files are opened and created with the long-lived context: on an
+	// object store a reader or an upload keeps the context it was opened
+	// with. Cancellation reaches the merger through ctx.
+	bg := context.WithoutCancel(ctx)
 	for i, name := range g.Inputs {
-		f, size, err := e.FS.OpenFile(ctx, joinPath(pp.Location, name))
+		f, size, err := e.FS.OpenFile(bg, joinPath(pp.Location, name))
 		if err != nil {
 			return nil, "", err
 		}
@@ -444,7 +539,7 @@ func (p *partitionRun) writeGroup(ctx context.Context, m shoal.Merger, g shoal.M
 		meta.ApplyHeader(pp.HeaderLines)
 		metas = append(metas, meta)
 	}
-	w, err := e.FS.Create(ctx, joinPath(p.r.Staging, g.Output))
+	w, err := e.FS.Create(bg, joinPath(p.r.Staging, g.Output))
 	if err != nil {
 		return nil, "", err
 	}
@@ -478,7 +573,7 @@ func (p *partitionRun) writeGroup(ctx context.Context, m shoal.Merger, g shoal.M
 // the row count and schema must match the inputs', and every verbatim
 // segment must have the CRC of the input bytes it was copied from.
 func (p *partitionRun) validate(ctx context.Context, m shoal.Merger, out string, g shoal.MergeGroup, res *shoal.MergeResult, schema string) error {
-	f, size, err := p.e.FS.OpenFile(ctx, out)
+	f, size, err := p.e.FS.OpenFile(context.WithoutCancel(ctx), out)
 	if err != nil {
 		return err
 	}

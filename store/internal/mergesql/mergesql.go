@@ -346,9 +346,10 @@ func (s *Store) refs(ctx context.Context, cond string, args ...any) ([]shoal.Jou
 
 // PendingSwaps implements shoal.MergeStore.
 func (s *Store) PendingSwaps(ctx context.Context) ([]shoal.JournalRef, error) {
-	return s.refs(ctx, `WHERE step IN (?, ?, ?, ?, ?) ORDER BY job_id, idx`,
+	return s.refs(ctx, `WHERE step IN (?, ?, ?, ?, ?, ?, ?) ORDER BY job_id, idx`,
 		string(shoal.StepStaging), string(shoal.StepValidated), string(shoal.StepBackup),
-		string(shoal.StepPromote), string(shoal.StepRollback))
+		string(shoal.StepPromote), string(shoal.StepRollback), string(shoal.StepRelocate),
+		string(shoal.StepRollbackRestore))
 }
 
 // ExpiredBackups implements shoal.MergeStore.
