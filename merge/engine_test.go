@@ -3,6 +3,7 @@ package merge_test
 import (
 	"context"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -640,5 +641,50 @@ func TestEngine_SwapConflictKeepsEverything(t *testing.T) {
 	}
 	if _, err := os.Stat(r.Backup); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// hdfsLike is local disk that reports HDFS's per-file replication and block
+// size and records the files created with them.
+type hdfsLike struct {
+	shoal.WritableFS
+	created map[string][2]int64
+}
+
+func (f *hdfsLike) Stat(ctx context.Context, p string) (shoal.FileInfo, error) {
+	fi, err := f.WritableFS.Stat(ctx, p)
+	if err == nil && !fi.IsDir {
+		fi.Replication, fi.BlockSize = 2, 256<<20
+	}
+	return fi, err
+}
+
+func (f *hdfsLike) CreateWith(ctx context.Context, p string, repl int, bs int64) (shoal.WriteFile, error) {
+	f.created[path.Base(p)] = [2]int64{int64(repl), bs}
+	return f.WritableFS.Create(ctx, p)
+}
+
+// TestEngine_OutputsKeepReplicationAndBlockSize: on a file system whose
+// files have their own replication and block size, merged files take those
+// of the files they replace.
+func TestEngine_OutputsKeepReplicationAndBlockSize(t *testing.T) {
+	root := t.TempDir()
+	dir := writePartition(t, root, "events", textFiles(4))
+	before := mustRows(t, dir)
+	e := newEnv(t, root)
+	fs := &hdfsLike{WritableFS: e.engine.FS, created: map[string][2]int64{}}
+	e.engine.FS = fs
+	j, err := e.engine.Create(t.Context(), merge.PlanRequest{Database: "db", Table: "events"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err = e.engine.Run(t.Context(), j.ID); err != nil || j.State != shoal.MergeSucceeded {
+		t.Fatalf("run: %v %+v", err, j)
+	}
+	if got := fs.created["part-a.csv"]; got != [2]int64{2, 256 << 20} {
+		t.Errorf("output created with %v, want replication 2 and block size 256 MiB (created: %v)", got, fs.created)
+	}
+	if after := mustRows(t, dir); !rows.Same(after, before) {
+		t.Fatalf("rows changed: %d → %d", len(before), len(after))
 	}
 }

@@ -507,6 +507,24 @@ func (p *partitionRun) writeOutputs(ctx, bg context.Context) (string, error) {
 
 // writeGroup merges one group into its output file and syncs it. It
 // returns the merger's result and the inputs' schema.
+// createOutput creates a merged file. On file systems whose files have a
+// replication factor and block size (HDFS), it takes those of like, one of
+// the files it replaces, so that the table keeps its own settings.
+func (e *Engine) createOutput(ctx context.Context, path, like string) (shoal.WriteFile, error) {
+	pc, ok := e.FS.(shoal.ParamsCreator)
+	if !ok {
+		return e.FS.Create(ctx, path)
+	}
+	fi, err := e.FS.Stat(ctx, like)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Replication <= 0 || fi.BlockSize <= 0 {
+		return e.FS.Create(ctx, path)
+	}
+	return pc.CreateWith(ctx, path, fi.Replication, fi.BlockSize)
+}
+
 func (p *partitionRun) writeGroup(ctx context.Context, m shoal.Merger, g shoal.MergeGroup) (*shoal.MergeResult, string, error) {
 	e, pp := p.e, p.pp
 	inputs := make([]shoal.MergeInput, 0, len(g.Inputs))
@@ -539,7 +557,7 @@ func (p *partitionRun) writeGroup(ctx context.Context, m shoal.Merger, g shoal.M
 		meta.ApplyHeader(pp.HeaderLines)
 		metas = append(metas, meta)
 	}
-	w, err := e.FS.Create(bg, joinPath(p.r.Staging, g.Output))
+	w, err := e.createOutput(bg, joinPath(p.r.Staging, g.Output), joinPath(pp.Location, g.Inputs[0]))
 	if err != nil {
 		return nil, "", err
 	}

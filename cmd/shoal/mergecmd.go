@@ -353,6 +353,9 @@ func runGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			for _, o := range rep.Orphans {
 				fmt.Fprintln(stdout, "removed orphan", o)
 			}
+			for _, k := range rep.Kept {
+				fmt.Fprintln(stdout, "kept", k)
+			}
 			fmt.Fprintf(stdout, "gc: %d expired backups purged, %d orphans removed\n", len(rep.Backups), len(rep.Orphans))
 		}
 		return err

@@ -273,9 +273,12 @@ export const SWAP_STEPS = [
   'validated',
   'rename_to_backup',
   'rename_staging',
+  'relocate',
   'swapped',
   'aborted',
+  'failed',
   'rollback',
+  'rollback_restore',
   'rolled_back',
   'purged',
 ] as const;

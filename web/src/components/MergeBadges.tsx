@@ -17,7 +17,7 @@ export function MergeStateBadge({ state, testId = 'merge-state' }: { state: Merg
 }
 
 const GOOD_STEPS: readonly string[] = ['swapped', 'validated', 'rolled_back'];
-const BAD_STEPS: readonly string[] = ['aborted'];
+const BAD_STEPS: readonly string[] = ['aborted', 'failed'];
 
 /** The step of a partition's journaled swap. */
 export function StepBadge({ step }: { step: SwapStep }) {
