@@ -93,7 +93,7 @@ func (c *codecReader) Read(p []byte) (n int, err error) {
 		}
 	}()
 	n, err = c.r.Read(p)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		var se *srcErr
 		switch {
 		case errors.As(err, &se):
@@ -227,7 +227,7 @@ func (b *blockReader) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		if err := b.fill(); err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				b.eof = true
 				continue
 			}

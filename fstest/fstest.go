@@ -311,7 +311,7 @@ func (s *suite) testCreateAndRead(t *testing.T) {
 		n := rng.IntN(min(len(data)-off, 20_000)) + 1
 		buf := make([]byte, n)
 		k, err := r.ReadAt(buf, int64(off))
-		if err != nil && !(err == io.EOF && off+n == len(data)) {
+		if err != nil && (!errors.Is(err, io.EOF) || off+n != len(data)) {
 			t.Fatalf("ReadAt(%d bytes at %d): %d, %v", n, off, k, err)
 		}
 		if k != n || !bytes.Equal(buf, data[off:off+n]) {
@@ -321,10 +321,10 @@ func (s *suite) testCreateAndRead(t *testing.T) {
 	// Reading across the end returns the tail and io.EOF.
 	buf := make([]byte, 20)
 	k, err := r.ReadAt(buf, int64(len(data)-10))
-	if k != 10 || err != io.EOF || !bytes.Equal(buf[:10], data[len(data)-10:]) {
+	if k != 10 || !errors.Is(err, io.EOF) || !bytes.Equal(buf[:10], data[len(data)-10:]) {
 		t.Errorf("ReadAt across the end: %d, %v; want 10, io.EOF and the last bytes", k, err)
 	}
-	if k, err := r.ReadAt(buf, int64(len(data))); k != 0 || err != io.EOF {
+	if k, err := r.ReadAt(buf, int64(len(data))); k != 0 || !errors.Is(err, io.EOF) {
 		t.Errorf("ReadAt at the end: %d, %v; want 0, io.EOF", k, err)
 	}
 
@@ -348,7 +348,7 @@ func (s *suite) testEmptyFile(t *testing.T) {
 		t.Fatalf("OpenFile = %d, %v; want 0", size, err)
 	}
 	defer r.Close()
-	if k, err := r.ReadAt(make([]byte, 1), 0); k != 0 || err != io.EOF {
+	if k, err := r.ReadAt(make([]byte, 1), 0); k != 0 || !errors.Is(err, io.EOF) {
 		t.Errorf("ReadAt of an empty file: %d, %v; want 0, io.EOF", k, err)
 	}
 }
@@ -606,7 +606,7 @@ func (s *suite) testLargeFile(t *testing.T) {
 	// Reads straddling the 5 MiB and 16 MiB part boundaries.
 	for _, off := range []int{5<<20 - 100, 16<<20 - 1000, LargeSize - 5000} {
 		buf := make([]byte, 5000)
-		if k, err := r.ReadAt(buf, int64(off)); k != len(buf) || (err != nil && err != io.EOF) || !bytes.Equal(buf, data[off:off+len(buf)]) {
+		if k, err := r.ReadAt(buf, int64(off)); k != len(buf) || (err != nil && !errors.Is(err, io.EOF)) || !bytes.Equal(buf, data[off:off+len(buf)]) {
 			t.Errorf("ReadAt(%d): %d, %v, or wrong bytes", off, k, err)
 		}
 	}
@@ -676,7 +676,7 @@ func (s *suite) testConcurrent(t *testing.T) {
 					n++
 					data, ok := want[fi.Path]
 					if !ok || fi.Size != int64(len(data)) {
-						return fmt.Errorf("List %s: unexpected %+v", pd, fi)
+						return fmt.Errorf("list %s: unexpected %+v", pd, fi)
 					}
 					r, err := s.fsys.Open(context.Background(), fi.Path)
 					if err != nil {
@@ -693,7 +693,7 @@ func (s *suite) testConcurrent(t *testing.T) {
 					return nil
 				})
 				if err == nil && n != 6 {
-					err = fmt.Errorf("List %s: %d entries, want 6", pd, n)
+					err = fmt.Errorf("list %s: %d entries, want 6", pd, n)
 				}
 				if err != nil {
 					errs <- err

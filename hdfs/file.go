@@ -85,7 +85,7 @@ func (r *reader) ReadAt(b []byte, off int64) (int, error) {
 }
 
 func (r *reader) err(op string, err error) error {
-	if err == nil || err == io.EOF {
+	if err == nil || errors.Is(err, io.EOF) {
 		return err
 	}
 	return r.fs.wrap(op, r.path, nil, err)
@@ -224,7 +224,7 @@ func (f *FS) Link(ctx context.Context, oldpath, newpath string) (err error) {
 	var repl int
 	var bs int64
 	if st, ok := r.Stat().Sys().(*gohdfs.FileStatus); ok && st != nil {
-		repl, bs = int(st.GetBlockReplication()), int64(st.GetBlocksize())
+		repl, bs = int(st.GetBlockReplication()), clampInt64(st.GetBlocksize())
 	}
 	if checkBlockSize(bs) != nil {
 		bs = 0

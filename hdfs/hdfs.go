@@ -451,13 +451,21 @@ func (f *FS) List(ctx context.Context, dir string, fn func(shoal.FileInfo) error
 // fileInfo converts the library's file status. The block count is the
 // length over the file's block size, rounded up: listings carry no block
 // locations.
+// clampInt64 converts a NameNode's unsigned size to int64.
+func clampInt64(v uint64) int64 {
+	if v > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
+}
+
 func fileInfo(p string, fi os.FileInfo) shoal.FileInfo {
 	out := shoal.FileInfo{Path: p, Size: fi.Size(), ModTime: fi.ModTime(), IsDir: fi.IsDir()}
 	if st, ok := fi.Sys().(*gohdfs.FileStatus); ok && st != nil {
 		out.Owner = st.GetOwner()
 		if !out.IsDir {
 			out.Replication = int(st.GetBlockReplication())
-			if bs := int64(st.GetBlocksize()); bs > 0 {
+			if bs := clampInt64(st.GetBlocksize()); bs > 0 {
 				out.Blocks = (out.Size + bs - 1) / bs
 				out.BlockSize = bs
 			}

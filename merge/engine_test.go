@@ -661,7 +661,7 @@ func (f *hdfsLike) Stat(ctx context.Context, p string) (shoal.FileInfo, error) {
 
 func (f *hdfsLike) CreateWith(ctx context.Context, p string, repl int, bs int64) (shoal.WriteFile, error) {
 	f.created[path.Base(p)] = [2]int64{int64(repl), bs}
-	return f.WritableFS.Create(ctx, p)
+	return f.Create(ctx, p)
 }
 
 // TestEngine_OutputsKeepReplicationAndBlockSize: on a file system whose

@@ -758,8 +758,8 @@ func TestObjectStore_RelocateCrashRecovery(t *testing.T) {
 			}
 			sameFiles(t, w.files(t, old), files) // the old directory is never touched
 			hd := w.hiddenDirs(t, dirOf(old))
-			switch {
-			case point == "relocated":
+			switch point {
+			case "relocated":
 				if r.Step != shoal.StepSwapped || cur != r.Staging || params["numFiles"] != "1" || !slices.Equal(hd, []string{path.Base(r.Staging)}) {
 					t.Fatalf("finished: step %s, location %s, params %v, hidden %v", r.Step, cur, params, hd)
 				}

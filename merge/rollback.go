@@ -180,7 +180,7 @@ func (e *Engine) finishRollbackCopy(ctx context.Context, j *shoal.MergeJob, r *s
 			return "", err
 		}
 	} else if part, err := e.exists(ctx, r.Location); err != nil || !part {
-		return "", fmt.Errorf("unexpected state during rollback: neither the backup %s nor the partition exists (%v); the merged files are in %s, inspect by hand", r.Backup, err, r.Staging)
+		return "", fmt.Errorf("unexpected state during rollback: neither the backup %s nor the partition exists (%w); the merged files are in %s, inspect by hand", r.Backup, err, r.Staging)
 	}
 	if err := e.FS.RemoveAll(ctx, r.Staging); err != nil {
 		return "", err

@@ -18,7 +18,6 @@ import (
 type recorder struct {
 	shoal.WritableFS // nil: only the methods below are called
 	calls            []string
-	objectStore      bool
 }
 
 func (r *recorder) Stat(_ context.Context, p string) (shoal.FileInfo, error) {

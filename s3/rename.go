@@ -23,6 +23,15 @@ var (
 	copyPartSize  int64 = 512 << 20
 )
 
+// maxParts is S3's limit on the parts of one multipart upload.
+const maxParts = 10000
+
+// partNumber is the S3 part number of the i-th part (0-based), which
+// callers have checked against maxParts.
+func partNumber(i int) *int32 {
+	return aws.Int32(int32(min(i+1, maxParts))) //nolint:gosec // bounded by maxParts
+}
+
 // deleteBatch is the most keys one DeleteObjects takes.
 const deleteBatch = 1000
 
@@ -265,6 +274,9 @@ func (f *FS) copyParts(ctx context.Context, op string, src, dst location, size i
 		return f.wrapErr(op, dst, err)
 	}
 	n := int((size + copyPartSize - 1) / copyPartSize)
+	if n > maxParts {
+		return shoal.Errorf(shoal.EINVALID, "%s: %d bytes is more than %d parts of %d bytes", op, size, maxParts, copyPartSize)
+	}
 	parts := make([]types.CompletedPart, n)
 	err = f.each(ctx, n, func(ctx context.Context, i int) error {
 		first := int64(i) * copyPartSize
@@ -273,14 +285,14 @@ func (f *FS) copyParts(ctx context.Context, op string, src, dst location, size i
 			Bucket:          aws.String(dst.bucket),
 			Key:             aws.String(dst.key),
 			UploadId:        up.UploadId,
-			PartNumber:      aws.Int32(int32(i + 1)),
+			PartNumber:      partNumber(i),
 			CopySource:      aws.String(copySource(src)),
 			CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", first, last)),
 		})
 		if err != nil {
 			return f.wrapErr(op, src, err)
 		}
-		parts[i] = types.CompletedPart{PartNumber: aws.Int32(int32(i + 1))}
+		parts[i] = types.CompletedPart{PartNumber: partNumber(i)}
 		if out.CopyPartResult != nil {
 			parts[i].ETag = out.CopyPartResult.ETag
 		}

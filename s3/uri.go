@@ -54,7 +54,7 @@ func ParseURI(uri string) (bucket, key string, err error) {
 
 func parseURI(uri string) (location, error) {
 	scheme, rest, ok := strings.Cut(uri, "://")
-	if !ok || !(strings.EqualFold(scheme, "s3") || strings.EqualFold(scheme, "s3a")) {
+	if !ok || !strings.EqualFold(scheme, "s3") && !strings.EqualFold(scheme, "s3a") {
 		return location{}, shoal.Errorf(shoal.EINVALID, "%q is not an s3:// or s3a:// URI", uri)
 	}
 	bucket, key, _ := strings.Cut(rest, "/")
@@ -66,7 +66,7 @@ func parseURI(uri string) (location, error) {
 	}
 	for i := 0; i < len(bucket); i++ {
 		c := bucket[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '.' && c != '-' && c != '_' {
 			return location{}, shoal.Errorf(shoal.EINVALID, "%q: invalid bucket name %q", uri, bucket)
 		}
 	}

@@ -95,19 +95,22 @@ func (w *writer) uploadPart() error {
 		}
 		w.uploadID = out.UploadId
 	}
-	num := int32(len(w.parts) + 1)
+	if len(w.parts) >= maxParts {
+		return shoal.Errorf(shoal.EINVALID, "create %s: the file needs more than %d parts of %d bytes; raise s3.part_size", w.l, maxParts, w.f.opts.PartSize)
+	}
+	num := partNumber(len(w.parts))
 	out, err := w.f.client.UploadPart(w.ctx, &s3.UploadPartInput{
 		Bucket:        aws.String(w.l.bucket),
 		Key:           aws.String(w.l.key),
 		UploadId:      w.uploadID,
-		PartNumber:    aws.Int32(num),
+		PartNumber:    num,
 		Body:          bytes.NewReader(w.buf),
 		ContentLength: aws.Int64(int64(len(w.buf))),
 	})
 	if err != nil {
 		return w.f.wrapErr("upload part of", w.l, err)
 	}
-	w.parts = append(w.parts, types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag})
+	w.parts = append(w.parts, types.CompletedPart{PartNumber: num, ETag: out.ETag})
 	w.buf = w.buf[:0]
 	return nil
 }

@@ -95,7 +95,7 @@ func runGenerate(out string, files, dirs int, layout int32, codec string, seed u
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
+	defer func() { _ = os.Remove(tmp) }()
 	start := time.Now()
 	res, err := fsimage.Generate(f, o)
 	if err != nil {

@@ -1,6 +1,7 @@
 package hs2test
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -38,7 +39,6 @@ type compaction struct {
 	part  string
 	step  int
 	steps []string
-	err   string
 }
 
 // Model is a small fake Hive: tables with per-partition row and file
@@ -153,7 +153,7 @@ func (m *Model) Exec(stmt string) (*Result, error) {
 		err = fmt.Errorf("cannot recognize input near %q", firstWord(stmt))
 	}
 	if err != nil {
-		if _, ok := err.(*semanticError); !ok {
+		if se := (*semanticError)(nil); !errors.As(err, &se) {
 			err = &semanticError{"Error while compiling statement: FAILED: ParseException line 1:0 " + err.Error()}
 		}
 		return nil, err

@@ -33,12 +33,12 @@ import (
 	"github.com/beltran/gohive/hiveserver"
 )
 
-// Handler answers a statement before the model does. Returning Pass lets
+// Handler answers a statement before the model does. Returning ErrPass lets
 // the model (or, for SET, the server) answer it.
 type Handler func(stmt string) (columns []string, rows [][]any, err error)
 
-// Pass is returned by a Handler that does not handle a statement.
-var Pass = errors.New("hs2test: pass")
+// ErrPass is returned by a Handler that does not handle a statement.
+var ErrPass = errors.New("hs2test: pass")
 
 // Options configures a Server.
 type Options struct {
@@ -134,7 +134,7 @@ func Start(opts Options) (*Server, error) {
 	go s.accept()
 	if opts.HTTP {
 		if s.httpLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			ln.Close()
+			_ = ln.Close()
 			return nil, err
 		}
 		pf := thrift.NewTBinaryProtocolFactoryConf(nil)
@@ -185,13 +185,13 @@ func (s *Server) URI(scheme, query string) string {
 // Close stops the server and closes every connection.
 func (s *Server) Close() {
 	s.stop()
-	s.ln.Close()
+	_ = s.ln.Close()
 	if s.httpSrv != nil {
-		s.httpSrv.Close()
+		_ = s.httpSrv.Close()
 	}
 	s.mu.Lock()
 	for c := range s.conns {
-		c.Close()
+		_ = c.Close()
 	}
 	for _, op := range s.ops {
 		op.cancel()
@@ -300,7 +300,7 @@ func (s *Server) accept() {
 		go func() {
 			defer s.wg.Done()
 			defer func() {
-				c.Close()
+				_ = c.Close()
 				s.mu.Lock()
 				delete(s.conns, c)
 				s.mu.Unlock()
@@ -425,7 +425,7 @@ func (s *Server) execute(ss *session, stmt string) (*Result, error) {
 	s.mu.Unlock()
 	if h != nil {
 		cols, rows, err := h(stmt)
-		if err != Pass {
+		if !errors.Is(err, ErrPass) {
 			if err != nil {
 				return nil, err
 			}

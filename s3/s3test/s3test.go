@@ -130,7 +130,7 @@ func launch(ctx context.Context, bin, dir string) (*Server, error) {
 		case <-s.exited:
 			out, _ := os.ReadFile(log.Name())
 			s.cleanupLog()
-			return nil, fmt.Errorf("versitygw exited: %v: %s", s.waitErr, out)
+			return nil, fmt.Errorf("versitygw exited: %w: %s", s.waitErr, out)
 		case <-ctx.Done():
 			s.Stop()
 			return nil, ctx.Err()
@@ -148,7 +148,7 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
