@@ -500,10 +500,12 @@ func (c *Config) Validate(requireCatalog bool) error {
 		bad("catalog.url", "is required when other catalog settings are set")
 	}
 	seen := map[string]bool{}
-	for i, cc := range c.AllCatalogs() {
-		field := "catalogs[" + strconv.Itoa(i-btoi(c.Catalog.URL != "")) + "]"
-		if i == 0 && c.Catalog.URL != "" {
-			field = "catalog"
+	all := c.AllCatalogs()
+	named := len(all) - len(c.Catalogs) // 1 when catalog: is set, first
+	for i, cc := range all {
+		field := "catalog"
+		if i >= named {
+			field = "catalogs[" + strconv.Itoa(i-named) + "]"
 		}
 		errs = append(errs, cc.validate(field, seen)...)
 	}
@@ -601,13 +603,6 @@ func (c *Config) Validate(requireCatalog bool) error {
 // CatalogSchemes are the catalog URL schemes.
 var CatalogSchemes = []string{"warehouse", "thrift", "hmsdb+mysql", "hmsdb+postgres"}
 
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // validate checks one catalog; field is its path in the file.
 func (cc *CatalogConfig) validate(field string, seen map[string]bool) []error {
 	var errs []error
@@ -699,29 +694,8 @@ func checkURL(s string, schemes ...string) error {
 	return fmt.Errorf("%q: scheme must be one of %s", redact(s), strings.Join(schemes, ", "))
 }
 
-// redact removes a password from a URL for messages.
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return s
-	}
-	q := u.Query()
-	hidden := false
-	for k := range q {
-		switch strings.ToLower(k) {
-		case "password", "secret", "secret_key", "token":
-			q.Set(k, "xxxxx")
-			hidden = true
-		}
-	}
-	if hidden {
-		u.RawQuery = q.Encode()
-	}
-	if u.User == nil && !hidden {
-		return s
-	}
-	return u.Redacted()
-}
+// redact removes secrets from a URL for messages.
+func redact(s string) string { return shoal.RedactURI(s) }
 
 // Redact removes any password from a URL, for logs and the API.
 func Redact(s string) string { return redact(s) }

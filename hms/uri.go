@@ -48,39 +48,8 @@ type config struct {
 // knownParams are the query parameters the URI accepts.
 var knownParams = []string{"auth", "user", "password", "service", "connect_timeout", "read_timeout", "batch_size", "max_conns"}
 
-// Redact returns uri with any password, in the user information or in the
-// password parameter, replaced by "xxxxx". It does not need uri to be
-// valid.
-func Redact(uri string) string {
-	rest, frag, hasFrag := strings.Cut(uri, "#")
-	base, query, hasQuery := strings.Cut(rest, "?")
-	if i := strings.Index(base, "://"); i >= 0 {
-		// The user information ends at the last @ before the query, so
-		// that a / or @ in an unescaped password is hidden too.
-		auth := base[i+3:]
-		if at := strings.LastIndexByte(auth, '@'); at >= 0 {
-			if u, _, ok := strings.Cut(auth[:at], ":"); ok {
-				auth = u + ":xxxxx" + auth[at:]
-			}
-		}
-		base = base[:i+3] + auth
-	}
-	out := base
-	if hasQuery {
-		parts := strings.Split(query, "&")
-		for k, p := range parts {
-			name, _, _ := strings.Cut(p, "=")
-			if n, err := url.QueryUnescape(name); (err == nil && strings.EqualFold(n, "password")) || strings.EqualFold(name, "password") {
-				parts[k] = name + "=xxxxx"
-			}
-		}
-		out += "?" + strings.Join(parts, "&")
-	}
-	if hasFrag {
-		out += "#" + frag
-	}
-	return out
-}
+// Redact returns uri with any password hidden (shoal.RedactURI).
+func Redact(uri string) string { return shoal.RedactURI(uri) }
 
 // parseURI reads thrift://[user[:password]@]host[:port][,host[:port]...][/][?params].
 func parseURI(uri string) (*config, error) {

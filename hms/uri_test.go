@@ -86,21 +86,6 @@ func TestParseURI_Invalid(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
-	for in, want := range map[string]string{
-		"thrift://h:9083":                            "thrift://h:9083",
-		"thrift://u:pw@h":                            "thrift://u:xxxxx@h",
-		"thrift://u:p/w@x@h1,h2?auth=PLAIN":          "thrift://u:xxxxx@h1,h2?auth=PLAIN",
-		"thrift://h?user=u&password=pw&auth=PLAIN":   "thrift://h?user=u&password=xxxxx&auth=PLAIN",
-		"thrift://h?pass%77ord=pw":                   "thrift://h?pass%77ord=xxxxx",
-		"thrift://u@h?password=pw&password=pw2#frag": "thrift://u@h?password=xxxxx&password=xxxxx#frag",
-	} {
-		if got := hms.Redact(in); got != want {
-			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func FuzzParseURI(f *testing.F) {
 	for _, s := range []string{
 		"thrift://hms:9083",
@@ -113,9 +98,9 @@ func FuzzParseURI(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, uri string) {
-		red := hms.Redact(uri)
-		if hms.Redact(red) != red {
-			t.Fatalf("Redact not idempotent: %q -> %q -> %q", uri, red, hms.Redact(red))
+		red := shoal.RedactURI(uri)
+		if shoal.RedactURI(red) != red {
+			t.Fatalf("Redact not idempotent: %q -> %q -> %q", uri, red, shoal.RedactURI(red))
 		}
 		hosts, auth, _, batch, err := hms.ParseURIForTest(uri)
 		if err != nil {

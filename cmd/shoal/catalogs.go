@@ -68,7 +68,7 @@ func openCatalog(cc config.CatalogConfig) (_ *openedCatalog, err error) {
 			o.closers = append(o.closers, w)
 		}
 	default:
-		return nil, shoal.Errorf(shoal.EINVALID, "catalog %s: URI %q: unknown scheme %q", cc.Name, redactURI(cc.URL), scheme)
+		return nil, shoal.Errorf(shoal.EINVALID, "catalog %s: URI %q: unknown scheme %q", cc.Name, config.Redact(cc.URL), scheme)
 	}
 	if o.fs == nil {
 		mfs := multifs.New(localfs.New(), hdfsOpener(cc.HDFS), s3Opener(cc.S3))
@@ -202,15 +202,6 @@ func catalogKind(url string) string {
 		return "hmsdb"
 	}
 	return scheme
-}
-
-// redactURI hides credentials in any URI the configuration holds, including
-// a Thrift URI's password parameter.
-func redactURI(uri string) string {
-	if strings.HasPrefix(uri, "thrift://") {
-		return hms.Redact(uri)
-	}
-	return config.Redact(uri)
 }
 
 func hdfsOpener(c config.HDFSConfig) multifs.Opener {

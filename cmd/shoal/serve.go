@@ -121,7 +121,7 @@ func httpCatalogs(be *backend) []*shoalhttp.Catalog {
 	for i, o := range be.catalogs {
 		c := &shoalhttp.Catalog{
 			Name:          o.cfg.Name,
-			URI:           redactURI(o.cfg.URL),
+			URI:           config.Redact(o.cfg.URL),
 			Kind:          catalogKind(o.cfg.URL),
 			Files:         o.cfg.Files,
 			Thresholds:    o.cfg.Policy.Thresholds(),
@@ -133,7 +133,7 @@ func httpCatalogs(be *backend) []*shoalhttp.Catalog {
 			},
 		}
 		if o.cfg.HiveServer != "" {
-			c.HiveServer = redactURI(o.cfg.HiveServer)
+			c.HiveServer = config.Redact(o.cfg.HiveServer)
 		}
 		out = append(out, c)
 	}

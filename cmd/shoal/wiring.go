@@ -229,7 +229,7 @@ func scannerFactory(cfg config.Config, be *backend, m *scan.Metrics) jobs.Scanne
 		var o *openedCatalog
 		for _, c := range be.catalogs {
 			// Scans made before catalogs had names record the URI.
-			if c.cfg.Name == name || redactURI(c.cfg.URL) == name {
+			if c.cfg.Name == name || config.Redact(c.cfg.URL) == name {
 				o = c
 				break
 			}
