@@ -7,6 +7,14 @@ DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 MYSQL_DSN ?= root@tcp(127.0.0.1:3306)/
+# Pinned tools install into TOOLS_BIN (checked by version on every use).
+TOOLS_BIN ?= $(shell go env GOPATH)/bin
+
+# Each area adds its targets in mk/<area>.mk: to TEST_TARGETS (run by
+# `make test`) and to GATES (release gates run by `make gates` and CI).
+TEST_TARGETS :=
+GATES :=
+include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help
 help: ## Show this help.
@@ -73,7 +81,10 @@ test-duckdb: ## DuckDB conformance of the Parquet merger and a quick merge bench
 	cd bench/duckdb && set -o pipefail && SHOAL_REQUIRE_REALDATA=$${SHOAL_REQUIRE_REALDATA-} CGO_ENABLED=1 $(GO) test -p 1 -count=1 -timeout 30m -v ./... 2>&1 | grep -v -E '^ *=== (RUN|PAUSE|CONT|NAME)'
 
 .PHONY: test
-test: vet test-go test-duckdb test-web test-e2e ## Run every test.
+test: vet test-go test-duckdb test-web test-e2e $(TEST_TARGETS) ## Run every test.
+
+.PHONY: gates
+gates: $(GATES) ## Release gates beyond lint and test (see RELEASING.md).
 
 .PHONY: soak
 soak: ## Fault injection with many random SIGKILL seeds (SHOAL_SOAK, default 50).

@@ -49,6 +49,13 @@ type Config struct {
 	Auth AuthConfig `yaml:"auth"`
 	// Log configures logging.
 	Log LogConfig `yaml:"log"`
+	// Tracing sends OpenTelemetry traces over OTLP.
+	Tracing TracingConfig `yaml:"tracing"`
+	// Sentry reports panics and errors.
+	Sentry SentryConfig `yaml:"sentry"`
+	// Notify sends job failures, rollbacks and a daily summary to chat and
+	// mail.
+	Notify NotifyConfig `yaml:"notify"`
 }
 
 // DefaultCatalog is the name of the catalog configured under catalog:
@@ -202,6 +209,9 @@ type WorkerConfig struct {
 	// Concurrency is how many jobs a worker process runs at once
 	// (default 2).
 	Concurrency int `yaml:"concurrency"`
+	// Addr is where `shoal worker` serves /healthz, /readyz and /metrics
+	// (default :9090; empty turns the listener off).
+	Addr string `yaml:"addr"`
 }
 
 // ScanConfig tunes scans.
@@ -313,10 +323,12 @@ func DefaultConfig() Config {
 			ReadHeaderTimeout: Duration(10 * time.Second),
 			ShutdownTimeout:   Duration(30 * time.Second),
 		},
-		Worker: WorkerConfig{Concurrency: 2},
-		Scan:   ScanConfig{Concurrency: 8, SniffFiles: 1, SniffEvery: 16, KeepSnapshots: 10},
-		Policy: PolicyConfig{SmallFileSize: Size(th.SmallFileSize), TargetFileSize: Size(th.TargetFileSize), BlockSize: Size(th.BlockSize)},
-		Log:    LogConfig{Level: "info", Format: "text"},
+		Worker:  WorkerConfig{Concurrency: 2, Addr: ":9090"},
+		Tracing: TracingConfig{SampleRatio: 1, ServiceName: "shoal"},
+		Sentry:  SentryConfig{SampleRate: 1},
+		Scan:    ScanConfig{Concurrency: 8, SniffFiles: 1, SniffEvery: 16, KeepSnapshots: 10},
+		Policy:  PolicyConfig{SmallFileSize: Size(th.SmallFileSize), TargetFileSize: Size(th.TargetFileSize), BlockSize: Size(th.BlockSize)},
+		Log:     LogConfig{Level: "info", Format: "text"},
 		Merge: MergeConfig{
 			MinAge: Duration(24 * time.Hour), Mode: "auto", RowGroupSize: Size(128 * shoal.MiB),
 			MaxBytesPerJob: Size(64 * shoal.GiB), MaxBytesPerRun: Size(512 * shoal.GiB),
