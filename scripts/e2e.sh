@@ -10,6 +10,9 @@
 #   SKIP_WEB_BUILD   1 to use the existing web/dist instead of rebuilding it
 #   KEEP_TMP         1 to keep the temporary directory for inspection
 #   E2E_SCREENSHOT where to save the dashboard screenshot (default web/test-results/dashboard.png)
+#   E2E_SHOTS_DIR  where to save the screenshots of the operations guides
+#                  (default web/test-results/ops; `make screenshots` writes
+#                  them into docs/operations/img)
 #   CHROMIUM_PATH    the browser (default /usr/bin/chromium)
 set -euo pipefail
 
@@ -97,6 +100,8 @@ log "server ready"
 SHOT="${E2E_SCREENSHOT:-$ROOT/web/test-results/dashboard.png}" # docs/img/dashboard.png is refreshed by hand from it
 [[ "$SHOT" == /* ]] || SHOT="$ROOT/$SHOT"
 mkdir -p "$(dirname "$SHOT")"
-SHOAL_URL="$BASE" SHOAL_EXPECTED="$TMP/expected.json" E2E_SCREENSHOT="$SHOT" \
+SHOTS="${E2E_SHOTS_DIR:-$ROOT/web/test-results/ops}"
+[[ "$SHOTS" == /* ]] || SHOTS="$ROOT/$SHOTS"
+SHOAL_URL="$BASE" SHOAL_EXPECTED="$TMP/expected.json" E2E_SCREENSHOT="$SHOT" E2E_SHOTS_DIR="$SHOTS" \
 	npm --prefix web run --silent e2e
 log "PASSED (screenshot: $SHOT)"

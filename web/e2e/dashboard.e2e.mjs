@@ -5,6 +5,9 @@
 //   SHOAL_URL         base URL of a server whose store has NO snapshot yet
 //   SHOAL_EXPECTED    JSON written by `shoal scan --output json` on the same warehouse
 //   E2E_SCREENSHOT  where to save a full-page PNG of the dashboard home (optional)
+//   E2E_SHOTS_DIR   where to save the screenshots the operations guides show
+//                   (home, table explorer, table page, merge job, merge
+//                   history, and the home page in 简体中文) (optional)
 //   CHROMIUM_PATH     the browser to drive (default /usr/bin/chromium)
 //
 // It loads the dashboard, checks the empty state, clicks "Scan now", waits for
@@ -123,6 +126,17 @@ async function main() {
   const base = env('SHOAL_URL').replace(/\/+$/, '');
   const expectedPath = resolve(env('SHOAL_EXPECTED'));
   const screenshot = env('E2E_SCREENSHOT', false);
+  const shotsDir = env('E2E_SHOTS_DIR', false);
+  // shot saves a viewport PNG of the current page for the guides.
+  const shot = async (page, name) => {
+    if (!shotsDir) return;
+    await waitIdle(page);
+    await page.waitForTimeout(500); // chart animations
+    const out = resolve(shotsDir, `${name}.png`);
+    await mkdir(dirname(out), { recursive: true });
+    await page.screenshot({ path: out });
+    log(`screenshot ${out}`);
+  };
   const expected = await loadExpected(expectedPath);
   const mismatches = [];
   const check = (what, got, want) => {
@@ -288,6 +302,7 @@ async function main() {
     const known = new Set(expected.tables.map((tb) => `${tb.database}.${tb.table}`));
     for (const name of shown.keys()) if (!known.has(name)) mismatches.push(`the explorer lists ${name}, which the expected scan does not have`);
     log(`explorer checked: ${shown.size} tables`);
+    await shot(page, 'tables');
 
     // 5. The detail page of the table with the most small files.
     const worst = [...expected.tables].sort((a, b) => b.small_files - a.small_files)[0];
@@ -298,6 +313,7 @@ async function main() {
     check(`${worst.database}.${worst.table} page small files`, await dataValue(page, 'table-small-files'), worst.small_files);
     await page.waitForSelector('[data-testid="partitions-total"]');
     log(`table page ${href} checked`);
+    await shot(page, 'table');
 
     // 6. Plan a merge of that table (planning changes no file): the job page
     //    opens with the plan's partitions, each eligible or with its reason,
@@ -343,6 +359,7 @@ async function main() {
         })
         .catch(() => fail(`merge job ${jobId} did not finish within 60 s`));
       check(`merge job ${jobId} final state`, await page.getAttribute('[data-testid="merge-page"]', 'data-state'), 'succeeded');
+      await shot(page, 'merge-job');
       const results = await page.$$eval('[data-testid="result-row"]', (trs) =>
         trs.map((tr) => {
           const rows = tr.querySelector('[data-testid="result-rows"]');
@@ -376,6 +393,7 @@ async function main() {
       .waitForSelector(`[data-testid="merge-row"][data-id="${jobId}"]`)
       .catch(() => fail(`merge job ${jobId} is missing from the merge history`));
     log('merge history checked');
+    await shot(page, 'merges');
 
     // 8. A screenshot of the home page.
     if (screenshot) {
@@ -389,6 +407,16 @@ async function main() {
       await mkdir(dirname(out), { recursive: true });
       await page.screenshot({ path: out, fullPage: true });
       log(`screenshot saved to ${out}`);
+    }
+    if (shotsDir) {
+      await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('[data-testid="trend-chart"] canvas');
+      await shot(page, 'home');
+      await page.evaluate(() => window.localStorage.setItem('shoal.lang', 'zh'));
+      await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+      await page.waitForSelector('[data-testid="trend-chart"] canvas');
+      await shot(page, 'home-zh');
+      await page.evaluate(() => window.localStorage.setItem('shoal.lang', 'en'));
     }
   } finally {
     await browser.close();
