@@ -338,8 +338,9 @@ func DefaultConfig() Config {
 }
 
 // Load reads the file at path (when path is not empty) over the defaults,
-// then applies the environment. It does not validate: callers apply flags
-// and then call Validate.
+// expands its ${NAME} references from environ, then applies the SHOAL_*
+// variables of environ. It does not validate: callers apply flags and then
+// call Validate.
 func Load(path string, environ []string) (Config, error) {
 	cfg := DefaultConfig()
 	if path != "" {
@@ -348,6 +349,9 @@ func Load(path string, environ []string) (Config, error) {
 			return cfg, fmt.Errorf("read config: %w", err)
 		}
 		if err := Parse(data, &cfg); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		if err := ExpandEnv(&cfg, environ); err != nil {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -419,12 +423,19 @@ func EnvVars(cfg *Config) []EnvVar {
 }
 
 // ApplyEnv sets the fields named by SHOAL_* variables in environ
-// ("KEY=value" strings, as from os.Environ). Unknown SHOAL_* names are
-// errors, so that a typo never goes unnoticed.
+// ("KEY=value" strings, as from os.Environ). SHOAL_<NAME>_FILE=path sets
+// the same field to the content of the file, without trailing newlines.
+// Unknown SHOAL_* names are errors, so that a typo never goes unnoticed,
+// and so is setting both a variable and its _FILE form.
 func ApplyEnv(cfg *Config, environ []string) error {
 	vars := map[string]EnvVar{}
 	for _, ev := range EnvVars(cfg) {
 		vars[ev.Name] = ev
+	}
+	set := map[string]bool{}
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		set[name] = true
 	}
 	var errs []error
 	for _, kv := range environ {
@@ -433,6 +444,21 @@ func ApplyEnv(cfg *Config, environ []string) error {
 			continue
 		}
 		ev, known := vars[name]
+		if !known {
+			base, isFile := strings.CutSuffix(name, FileSuffix)
+			if ev, known = vars[base]; isFile && known {
+				if set[base] {
+					errs = append(errs, fmt.Errorf("environment %s and %s are both set: use one", base, name))
+					continue
+				}
+				v, err := readSecretFile(value)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("environment %s (%s): %w", name, ev.Field, err))
+					continue
+				}
+				value = v
+			}
+		}
 		if !known {
 			if ignoredEnv[name] {
 				continue
@@ -457,6 +483,8 @@ var ignoredEnv = map[string]bool{
 	"SHOAL_TEST_S3":             true,
 	"SHOAL_CONFIG":              true,
 	"SHOAL_VULNDB":              true,
+	"SHOAL_DOCTEST":             true,
+	"SHOAL_TEST_DOCS":           true,
 }
 
 func setField(f reflect.Value, s string) error {
@@ -609,6 +637,7 @@ func (c *Config) Validate(requireCatalog bool) error {
 	default:
 		bad("log.format", "must be text or json, got %q", c.Log.Format)
 	}
+	errs = append(errs, c.validateObservability()...)
 	return errors.Join(errs...)
 }
 
@@ -696,7 +725,13 @@ func validName(s string) bool {
 func checkURL(s string, schemes ...string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", redact(s), err)
+		// Neither url.Parse's message nor the URL is shown: a password
+		// that broke the parse may not be found by redact either.
+		shown := "the URL"
+		if scheme, _, ok := strings.Cut(s, "://"); ok {
+			shown = scheme + "://..."
+		}
+		return fmt.Errorf("%s is not a valid URL (percent-encode characters such as @ : / ? # in a user name or password)", shown)
 	}
 	for _, sc := range schemes {
 		if u.Scheme == sc {

@@ -112,8 +112,13 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
+// FuzzParse is seeded from every shipped config and the bad ones.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.yml")
+	for _, pattern := range []string{"testdata/bad/*.yaml", "../deploy/config/*.yaml"} {
+		more, _ := filepath.Glob(pattern)
+		files = append(files, more...)
+	}
 	for _, p := range files {
 		data, _ := os.ReadFile(p)
 		f.Add(data)

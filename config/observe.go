@@ -1,5 +1,17 @@
 package config
 
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
 // TracingConfig configures OpenTelemetry tracing over OTLP/HTTP.
 type TracingConfig struct {
 	// Enabled turns tracing on (default false).
@@ -80,4 +92,152 @@ type SMTPConfig struct {
 	// TLS is starttls (default: upgrade when the server offers it), tls
 	// (implicit TLS, port 465) or none.
 	TLS string `yaml:"tls"`
+}
+
+// Notification event types (NotifyRoute.Events).
+const (
+	EventJobFailed    = "job_failed"
+	EventRollback     = "rollback"
+	EventDailySummary = "daily_summary"
+)
+
+// NotifyEvents lists the notification event types.
+var NotifyEvents = []string{EventJobFailed, EventRollback, EventDailySummary}
+
+// NotifyTypes lists the notification channel types.
+var NotifyTypes = []string{"webhook", "slack", "dingtalk", "email"}
+
+// validateObservability checks the tracing, sentry, notify and worker.addr
+// settings; each error names its field.
+func (c *Config) validateObservability() []error {
+	var errs []error
+	bad := func(field string, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if a := c.Worker.Addr; a != "" {
+		if _, port, err := net.SplitHostPort(a); err != nil {
+			bad("worker.addr", "%q is not host:port (empty turns the listener off)", a)
+		} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			bad("worker.addr", "%q has no valid port", a)
+		}
+	}
+	t := c.Tracing
+	if t.SampleRatio < 0 || t.SampleRatio > 1 || math.IsNaN(t.SampleRatio) {
+		bad("tracing.sample_ratio", "must be between 0 and 1, got %g", t.SampleRatio)
+	}
+	if t.Endpoint != "" {
+		if err := checkURL(t.Endpoint, "http", "https"); err != nil {
+			bad("tracing.endpoint", "%v", err)
+		}
+	}
+	if t.Enabled && t.ServiceName == "" {
+		bad("tracing.service_name", "is required when tracing is enabled")
+	}
+	s := c.Sentry
+	if s.SampleRate <= 0 || s.SampleRate > 1 || math.IsNaN(s.SampleRate) {
+		bad("sentry.sample_rate", "must be greater than 0 and at most 1, got %g (leave sentry.dsn empty to turn Sentry off)", s.SampleRate)
+	}
+	if s.DSN != "" {
+		if u, err := url.Parse(s.DSN); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User == nil || u.User.Username() == "" || strings.Trim(u.Path, "/") == "" {
+			bad("sentry.dsn", "%s is not a Sentry DSN such as https://KEY@o0.ingest.sentry.io/PROJECT", redact(s.DSN))
+		}
+	}
+	errs = append(errs, c.Notify.validate()...)
+	return errs
+}
+
+// validate checks the notification channels and routes.
+func (n *NotifyConfig) validate() []error {
+	var errs []error
+	bad := func(field string, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	names := map[string]bool{}
+	email := false
+	for i, ch := range n.Channels {
+		f := fmt.Sprintf("notify.channels[%d]", i)
+		switch {
+		case ch.Name == "":
+			bad(f+".name", "is required")
+		case !validName(ch.Name):
+			bad(f+".name", "%q must be 1 to 64 letters, digits, '-' or '_'", ch.Name)
+		case names[ch.Name]:
+			bad(f+".name", "%q is used by another channel", ch.Name)
+		}
+		names[ch.Name] = true
+		switch ch.Type {
+		case "webhook", "slack", "dingtalk":
+			if ch.URL == "" {
+				bad(f+".url", "is required for a %s channel", ch.Type)
+			} else if err := checkURL(ch.URL, "http", "https"); err != nil {
+				bad(f+".url", "%v", err)
+			}
+			if len(ch.To) > 0 {
+				bad(f+".to", "applies to email channels only")
+			}
+			if ch.Type == "slack" && ch.Secret != "" {
+				bad(f+".secret", "does not apply to slack channels (the URL is the secret)")
+			}
+		case "email":
+			email = true
+			if len(ch.To) == 0 {
+				bad(f+".to", "lists no recipient")
+			}
+			for _, to := range ch.To {
+				if _, err := mail.ParseAddress(to); err != nil {
+					bad(f+".to", "%q is not an email address", to)
+				}
+			}
+			if ch.URL != "" || ch.Secret != "" {
+				bad(f, "url and secret do not apply to email channels")
+			}
+		default:
+			bad(f+".type", "%q is not webhook, slack, dingtalk or email", ch.Type)
+		}
+	}
+	for i, r := range n.Routes {
+		f := fmt.Sprintf("notify.routes[%d]", i)
+		for _, e := range r.Events {
+			if !slices.Contains(NotifyEvents, e) {
+				bad(f+".events", "%q is not job_failed, rollback or daily_summary", e)
+			}
+		}
+		if len(r.Channels) == 0 {
+			bad(f+".channels", "names no channel")
+		}
+		for _, c := range r.Channels {
+			if !names[c] {
+				bad(f+".channels", "%q is not a configured channel", c)
+			}
+		}
+		for _, c := range r.Catalogs {
+			if c == "" {
+				bad(f+".catalogs", "holds an empty name")
+			}
+		}
+	}
+	if email {
+		if n.SMTP.Addr == "" {
+			bad("notify.smtp.addr", "is required by email channels")
+		} else if _, port, err := net.SplitHostPort(n.SMTP.Addr); err != nil || port == "" {
+			bad("notify.smtp.addr", "%q is not host:port", n.SMTP.Addr)
+		}
+		if _, err := mail.ParseAddress(n.SMTP.From); err != nil {
+			bad("notify.smtp.from", "%q is not an email address", n.SMTP.From)
+		}
+	}
+	switch n.SMTP.TLS {
+	case "", "starttls", "tls", "none":
+	default:
+		bad("notify.smtp.tls", "%q is not starttls, tls or none", n.SMTP.TLS)
+	}
+	if n.SMTP.Password != "" && n.SMTP.Username == "" {
+		bad("notify.smtp.username", "is required with a password")
+	}
+	if n.DailySummary != "" {
+		if _, err := time.Parse("15:04", n.DailySummary); err != nil || len(n.DailySummary) != 5 {
+			bad("notify.daily_summary", "%q is not a UTC time of day HH:MM", n.DailySummary)
+		}
+	}
+	return errs
 }

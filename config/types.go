@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ func ParseSize(s string) (Size, error) {
 		return 0, fmt.Errorf("%q is not a size such as 16MiB or 134217728", s)
 	}
 	v := n * float64(mult)
-	if v < 0 || v > 1<<62 {
+	if math.IsNaN(v) || v < 0 || v > 1<<62 {
 		return 0, fmt.Errorf("size %q is out of range", s)
 	}
 	return Size(v), nil

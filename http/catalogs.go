@@ -91,7 +91,7 @@ func (a *apiServer) catalog(name *string) (*Catalog, error) {
 			return c, nil
 		}
 	}
-	return nil, shoal.Errorf(shoal.ENOTFOUND, "catalog %q is not configured", n)
+	return nil, shoal.Errorf(shoal.EINVALID, "catalog %q is not configured", n)
 }
 
 // catalogName resolves the catalog parameter to the name that scans

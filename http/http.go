@@ -23,6 +23,7 @@ import (
 
 	"github.com/shoalhq/shoal"
 	"github.com/shoalhq/shoal/http/api"
+	"github.com/shoalhq/shoal/internal/telemetry"
 )
 
 // ScanStarter starts and cancels scans; jobs.Client implements it.
@@ -54,6 +55,8 @@ type Server struct {
 	// AuthTokens are name:secret pairs; when set, mutating calls need
 	// one of the secrets as a bearer token.
 	AuthTokens []string
+	// Sentry, when set, receives panics and 5xx errors.
+	Sentry *telemetry.Sentry
 }
 
 // statusOf maps an error code to an HTTP status.
@@ -77,6 +80,7 @@ func statusOf(code string) int {
 // logs internal errors, whose details never reach the client.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := shoal.ErrorCode(err)
+	noteError(r, err)
 	if code == shoal.EINTERNAL {
 		s.Logger.Error("http error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -134,8 +138,12 @@ func (s *Server) Handler() (http.Handler, error) {
 	if s.UI != nil {
 		mux.Handle("/", s.UI)
 	}
-	m := newHTTPMetrics(s.Registerer)
-	return s.recoverer(s.cors(m.wrap(mux, s.auth(mux)))), nil
+	m := newHTTPMetrics(s.Registerer, s.Sentry)
+	v, err := newSpecValidator()
+	if err != nil {
+		return nil, err
+	}
+	return s.recoverer(s.cors(m.wrap(mux, s.auth(v.wrap(s, mux))))), nil
 }
 
 // ready checks that the store answers.

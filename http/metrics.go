@@ -1,22 +1,32 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shoalhq/shoal/internal/telemetry"
 )
 
 // httpMetrics count requests by route pattern (never the raw path, so the
 // label set stays bounded), method and status class.
+// The same middleware traces requests (a span per request, named after its
+// route) and reports panics and 5xx answers to Sentry.
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inflight prometheus.Gauge
+	sentry   *telemetry.Sentry
 }
 
-func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+// probeRoutes are the routes whose series exist before the first request,
+// so that a fresh server's /metrics already lists the HTTP metrics.
+var probeRoutes = []string{"GET /healthz", "GET /readyz", "GET /metrics"}
+
+func newHTTPMetrics(reg prometheus.Registerer, sentry *telemetry.Sentry) *httpMetrics {
 	m := &httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shoal_http_requests_total",
@@ -33,6 +43,11 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 		}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.inflight)
+	for _, r := range probeRoutes {
+		m.requests.WithLabelValues(r, http.MethodGet, "200")
+		m.duration.WithLabelValues(r)
+	}
+	m.sentry = sentry
 	return m
 }
 
@@ -76,13 +91,32 @@ func (m *httpMetrics) wrap(mux *http.ServeMux, next http.Handler) http.Handler {
 		start := time.Now()
 		m.inflight.Inc()
 		rec := &statusRecorder{ResponseWriter: w}
+		note := &errorNote{}
+		r = r.WithContext(context.WithValue(r.Context(), errorNoteKey{}, note))
+		r, span := startSpan(r, route, method)
 		defer func() {
 			m.inflight.Dec()
+			v := recover()
+			if v != nil {
+				// The recoverer outside answers 500; count and report it
+				// here, where the route is known.
+				rec.status = http.StatusInternalServerError
+				if m.sentry != nil {
+					m.sentry.CapturePanic(r.Context(), v, telemetry.Tags{"route": route, "method": method})
+				}
+			}
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
 			m.requests.WithLabelValues(route, method, strconv.Itoa(rec.status)).Inc()
 			m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			endSpan(span, rec.status, note.err)
+			if v == nil {
+				report(r.Context(), m.sentry, route, method, rec.status, note.err)
+			}
+			if v != nil {
+				panic(v)
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})

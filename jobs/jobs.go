@@ -60,6 +60,21 @@ type Config struct {
 	// Merges runs merge jobs; nil leaves merge jobs queued for another
 	// process.
 	Merges MergeRunner
+
+	// Metrics, when set, counts the jobs this process finishes.
+	Metrics *Metrics
+	// OnFailure, when set, is called when a scan or merge job fails (for
+	// notifications). It must not block.
+	OnFailure func(ctx context.Context, f Failure)
+	// ReportError and ReportPanic, when set, report failed jobs and
+	// panics in jobs (to Sentry).
+	ReportError ErrorReporter
+	ReportPanic PanicReporter
+	// DailySummary is the UTC time of day (HH:MM) at which SendSummary
+	// runs, once a day across all processes (River's leader schedules
+	// it); empty, or SendSummary nil, sends none.
+	DailySummary string
+	SendSummary  func(ctx context.Context) error
 }
 
 // MergeRunner runs one merge job to its end (merge.Engine).
@@ -119,6 +134,7 @@ func riverConfig(cfg Config, w *scanWorker) *river.Config {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
 	river.AddWorker(workers, &mergeWorker{cfg: cfg})
+	river.AddWorker(workers, &summaryWorker{cfg: cfg})
 	rc := &river.Config{
 		Workers:    workers,
 		JobTimeout: -1, // scans of big warehouses take hours
@@ -133,6 +149,15 @@ func riverConfig(cfg Config, w *scanWorker) *river.Config {
 		}
 		if cfg.Merges != nil {
 			rc.Queues[queueMerges] = river.QueueConfig{MaxWorkers: cfg.Workers}
+		}
+		if cfg.SendSummary != nil && cfg.DailySummary != "" {
+			sched, _ := parseDaily(cfg.DailySummary) // checked by check
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(sched,
+				func() (river.JobArgs, *river.InsertOpts) {
+					return SummaryArgs{Day: time.Now().UTC().Format(time.DateOnly)}, nil
+				},
+				&river.PeriodicJobOpts{ID: "daily-summary", RunOnStart: false},
+			))
 		}
 		if cfg.ScanInterval > 0 {
 			for _, t := range cfg.Catalogs {
@@ -156,6 +181,11 @@ func (cfg *Config) check() error {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DailySummary != "" {
+		if _, err := parseDaily(cfg.DailySummary); err != nil {
+			return fmt.Errorf("jobs: %w", err)
+		}
 	}
 	return nil
 }
@@ -197,7 +227,11 @@ func newClient[TTx any](cfg Config, driver riverdriver.Driver[TTx], closeDB func
 	return &Client{
 		cfg: cfg,
 		insert: func(ctx context.Context, a river.JobArgs) (*rivertype.JobInsertResult, error) {
-			return rc.Insert(ctx, a, nil)
+			var opts *river.InsertOpts
+			if md := traceMetadata(ctx); md != nil {
+				opts = &river.InsertOpts{Metadata: md}
+			}
+			return rc.Insert(ctx, a, opts)
 		},
 		cancel: rc.JobCancel,
 		start:  rc.Start,
@@ -347,42 +381,61 @@ type scanWorker struct {
 	cfg Config
 }
 
-// Work runs one scan job.
+// outcome is how a job ended: status is "" for a job that did nothing
+// (already finished, skipped), and failure is set for a failed job.
+type outcome struct {
+	status  string
+	failure *Failure
+	err     error
+}
+
+// Work runs one scan job, in a span, counting its outcome.
 func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
+	start := time.Now()
+	ctx, span := startJobSpan(ctx, KindScan, job.JobRow)
+	defer w.cfg.guard(ctx, span, KindScan, start)
+	o, err := w.work(ctx, job)
+	w.cfg.endJob(ctx, span, o.status, KindScan, start, o.failure, o.err)
+	return err
+}
+
+func (w *scanWorker) work(ctx context.Context, job *river.Job[ScanArgs]) (outcome, error) {
 	id := job.Args.ScanID
 	if id == 0 { // a periodic scan
 		target, ok := w.target(job.Args.Catalog)
 		if !ok {
-			return river.JobCancel(fmt.Errorf("periodic scan of catalog %q, which is not configured", job.Args.Catalog))
+			return outcome{status: StatusCancelled}, river.JobCancel(fmt.Errorf("periodic scan of catalog %q, which is not configured", job.Args.Catalog))
 		}
 		active, err := activeScan(ctx, w.cfg.Store, target.Catalog)
 		if err != nil {
-			return err
+			return outcome{status: StatusFailed, err: err}, err
 		}
 		if active != nil {
 			w.cfg.Logger.Info("periodic scan skipped: another scan is active", "catalog", target.Catalog, "scan_id", active.ID, "state", active.State)
-			return nil
+			return outcome{}, nil
 		}
 		s := &shoal.Scan{Catalog: target.Catalog, State: shoal.ScanQueued, Thresholds: target.Thresholds, JobID: job.ID}
 		if err := w.cfg.Store.CreateScan(ctx, s); err != nil {
-			return fmt.Errorf("create periodic scan: %w", err)
+			err = fmt.Errorf("create periodic scan: %w", err)
+			return outcome{status: StatusFailed, err: err}, err
 		}
 		id = s.ID
 	}
 	rec, err := w.cfg.Store.GetScan(ctx, id)
 	if err != nil {
 		if shoal.ErrorCode(err) == shoal.ENOTFOUND {
-			return river.JobCancel(err)
+			return outcome{status: StatusCancelled}, river.JobCancel(err)
 		}
-		return err
+		return outcome{status: StatusFailed, err: err}, err
 	}
 	if rec.State.Final() {
-		return nil // cancelled while queued, or finished by an earlier attempt
+		return outcome{}, nil // cancelled while queued, or finished by an earlier attempt
 	}
 	if rec.State == shoal.ScanRunning {
 		// An earlier attempt died mid-scan: drop its partial statistics.
 		if err := w.cfg.Store.DeleteSnapshot(ctx, id); err != nil {
-			return fmt.Errorf("drop partial snapshot of scan %d: %w", id, err)
+			err = fmt.Errorf("drop partial snapshot of scan %d: %w", id, err)
+			return outcome{status: StatusFailed, err: err}, err
 		}
 	}
 	sc, closer, err := w.cfg.OpenScanner(ctx, rec.Catalog)
@@ -391,22 +444,23 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
 		failed := shoal.ScanFailed
 		now := time.Now()
 		_, _ = w.cfg.Store.UpdateScan(context.WithoutCancel(ctx), id, shoal.ScanUpdate{State: &failed, FinishedAt: &now, Error: &msg})
-		return river.JobCancel(fmt.Errorf("open catalog %s: %w", rec.Catalog, err))
+		err = fmt.Errorf("open catalog %s: %w", rec.Catalog, err)
+		return outcome{status: StatusFailed, err: err, failure: &Failure{Kind: KindScan, Catalog: rec.Catalog, ID: id, Error: msg}}, river.JobCancel(err)
 	}
 	defer closer.Close()
 	log := w.cfg.Logger.With("scan_id", id, "job_id", job.ID)
-	log.Info("scan started", "catalog", rec.Catalog)
+	log.InfoContext(ctx, "scan started", "catalog", rec.Catalog)
 	done, err := scan.Execute(ctx, w.cfg.Store, sc, id)
 	switch {
 	case errors.Is(err, context.Canceled):
-		log.Info("scan cancelled")
-		return river.JobCancel(err)
+		log.InfoContext(ctx, "scan cancelled")
+		return outcome{status: StatusCancelled}, river.JobCancel(err)
 	case err != nil:
-		log.Error("scan failed", "err", err)
+		log.ErrorContext(ctx, "scan failed", "err", err)
 		// The scan row is final (failed); a retry would only repeat it.
-		return river.JobCancel(err)
+		return outcome{status: StatusFailed, err: err, failure: &Failure{Kind: KindScan, Catalog: rec.Catalog, ID: id, Error: err.Error()}}, river.JobCancel(err)
 	}
-	log.Info("scan finished", "tables", done.Totals.Tables, "partitions", done.Totals.Partitions,
+	log.InfoContext(ctx, "scan finished", "tables", done.Totals.Tables, "partitions", done.Totals.Partitions,
 		"files", done.Totals.Files, "small_files", done.Totals.Small, "duration", done.Duration(time.Now()))
 	if w.cfg.KeepSnapshots > 0 {
 		if n, err := w.cfg.Store.PruneSnapshots(ctx, w.cfg.KeepSnapshots); err != nil {
@@ -415,5 +469,5 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[ScanArgs]) error {
 			log.Info("pruned old snapshots", "count", n)
 		}
 	}
-	return nil
+	return outcome{status: StatusSucceeded}, nil
 }

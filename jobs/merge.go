@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/shoalhq/shoal"
 )
@@ -82,19 +83,36 @@ type mergeWorker struct {
 	cfg Config
 }
 
-// Work runs one merge job.
+// Work runs one merge job, in a span, counting its outcome.
 func (w *mergeWorker) Work(ctx context.Context, job *river.Job[MergeArgs]) error {
 	if w.cfg.Merges == nil {
 		return river.JobSnooze(time.Minute)
 	}
+	start := time.Now()
+	ctx, span := startJobSpan(ctx, KindMerge, job.JobRow)
+	span.SetAttributes(attribute.Int64("shoal.merge.job_id", job.Args.JobID))
+	defer w.cfg.guard(ctx, span, KindMerge, start)
 	j, err := w.cfg.Merges.Run(ctx, job.Args.JobID)
 	switch {
 	case shoal.ErrorCode(err) == shoal.ECONFLICT, shoal.ErrorCode(err) == shoal.ENOTFOUND:
 		// Cancelled while queued, or finished by recovery.
+		w.cfg.endJob(ctx, span, StatusCancelled, KindMerge, start, nil, nil)
 		return river.JobCancel(err)
 	case err != nil:
+		w.cfg.endJob(ctx, span, StatusFailed, KindMerge, start,
+			&Failure{Kind: KindMerge, ID: job.Args.JobID, Error: err.Error()}, err)
 		return err
 	}
-	w.cfg.Logger.Info("merge finished", "merge_job_id", j.ID, "state", j.State, "error", j.Error)
+	w.cfg.Logger.InfoContext(ctx, "merge finished", "merge_job_id", j.ID, "state", j.State, "error", j.Error)
+	var f *Failure
+	status := StatusSucceeded
+	switch j.State {
+	case shoal.MergeFailed:
+		status = StatusFailed
+		f = &Failure{Kind: KindMerge, Catalog: j.Catalog, ID: j.ID, Table: j.Database + "." + j.Table, Error: j.Error}
+	case shoal.MergeCancelled:
+		status = StatusCancelled
+	}
+	w.cfg.endJob(ctx, span, status, KindMerge, start, f, nil)
 	return nil
 }

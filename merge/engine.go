@@ -62,6 +62,9 @@ type Engine struct {
 	// Fault, when set, is called at each fault-injection point of a swap;
 	// the fault-injection tests kill the process there.
 	Fault func(point string)
+	// Observer, when set, is told about merged partitions, validation
+	// failures, finished jobs and rollbacks (metrics, notifications).
+	Observer Observer
 }
 
 // Cluster runs Hive SQL merges of partitions on the cluster

@@ -37,6 +37,7 @@ func (e *Engine) Recover(ctx context.Context) (*RecoverReport, error) {
 		return nil, err
 	}
 	jobs := map[int64]*shoal.MergeJob{}
+	rolledBack := map[int64]bool{}
 	for _, ref := range refs {
 		j, ok := jobs[ref.JobID]
 		if !ok {
@@ -67,6 +68,11 @@ func (e *Engine) Recover(ctx context.Context) (*RecoverReport, error) {
 			rep.Undone++
 		case shoal.StepRolledBack:
 			rep.RolledBack++
+			if e.Observer != nil && !rolledBack[j.ID] {
+				// The rollback that was interrupted was never counted.
+				rolledBack[j.ID] = true
+				e.Observer.RolledBack(ctx, j)
+			}
 		}
 		e.log().Info("recovered partition", "job", j.ID, "partition", r.Spec, "outcome", outcome)
 	}

@@ -88,7 +88,11 @@ func (e *Engine) Rollback(ctx context.Context, jobID int64) (*shoal.MergeJob, er
 		}
 	}
 	state := shoal.MergeRolledBack
-	return e.Store.UpdateMergeJob(bg, j.ID, shoal.MergeJobUpdate{State: &state})
+	done, err := e.Store.UpdateMergeJob(bg, j.ID, shoal.MergeJobUpdate{State: &state})
+	if err == nil && e.Observer != nil {
+		e.Observer.RolledBack(bg, done)
+	}
+	return done, err
 }
 
 // finishRollback moves the merged directory aside and the backup back,

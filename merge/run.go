@@ -72,6 +72,9 @@ func (e *Engine) Run(ctx context.Context, jobID int64) (*shoal.MergeJob, error) 
 			break
 		}
 		r := e.runPartition(ctx, j, i, pp)
+		if r.Step == shoal.StepSwapped && e.Observer != nil {
+			e.Observer.PartitionMerged(ctx, j, r)
+		}
 		if r.Step != shoal.StepSwapped {
 			name := pp.Spec
 			if name == "" {
@@ -103,7 +106,11 @@ func (e *Engine) finish(j *shoal.MergeJob, state shoal.MergeState, msg string) (
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	now := e.now().UTC()
-	return e.Store.UpdateMergeJob(ctx, j.ID, shoal.MergeJobUpdate{State: &state, FinishedAt: &now, Error: &msg})
+	done, err := e.Store.UpdateMergeJob(ctx, j.ID, shoal.MergeJobUpdate{State: &state, FinishedAt: &now, Error: &msg})
+	if err == nil && e.Observer != nil {
+		e.Observer.JobFinished(ctx, done)
+	}
+	return done, err
 }
 
 // partitionRun carries the state of one partition's merge.
@@ -485,6 +492,9 @@ func (p *partitionRun) writeOutputs(ctx, bg context.Context) (string, error) {
 		}
 		out := joinPath(r.Staging, g.Output)
 		if err := p.validate(ctx, m, out, g, res, schema); err != nil {
+			if e.Observer != nil {
+				e.Observer.ValidationFailed(ctx, p.j, pp.Spec, err)
+			}
 			return "", fmt.Errorf("validation of %s failed, originals untouched: %w", g.Output, err)
 		}
 		rows += res.Rows

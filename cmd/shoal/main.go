@@ -6,13 +6,15 @@
 //	shoal worker  [--config FILE] [--catalog URI] [--store URI]
 //	shoal scan    [--config FILE] --catalog URI [--store URI] [--output table|json]
 //	shoal demo    [--dir DIR] [--addr HOST:PORT] [--generate-only]
-//	shoal migrate [--config FILE] [--store URI]
+//	shoal migrate [--config FILE] [--store URI] [--status | --to VERSION]
 //	shoal fsimage [--output table|json|tsv] [--small-file-size SIZE] FILE
 //	shoal plan    [--config FILE] --catalog URI --table DB.TABLE [--partition SPEC]... [--mode M] [--output table|json]
 //	shoal merge   [--config FILE] --catalog URI --table DB.TABLE [--partition SPEC]... [--mode auto|concat|rewrite] [--dry-run] [--yes] [--output table|json]
 //	shoal rollback [--config FILE] [--store URI] JOB
 //	shoal recover [--config FILE] [--store URI]
 //	shoal gc      [--config FILE] --catalog URI [--store URI]
+//	shoal config  validate [--production] [--env] FILE... | schema
+//	shoal healthcheck [--url URL]
 //	shoal version
 package main
 
@@ -64,7 +66,7 @@ Usage: shoal <command> [flags]
 
 Commands:
   serve     run the API, the dashboard and (by default) a job worker
-  worker    run job workers only
+  worker    run job workers (probes and metrics on worker.addr)
   scan      scan a catalog once and print the result
   demo      generate a demo warehouse and serve it
   migrate   create or upgrade the store's tables
@@ -74,7 +76,9 @@ Commands:
   rollback  restore the original files of a merge job
   recover   finish or undo merges a crash interrupted
   gc        purge expired backups and orphaned staging directories
-  version   print the version
+  config    validate config files (config validate FILE...) or print their JSON Schema
+  healthcheck  check a probe URL (exit 0 on 2xx), for container health checks
+  version   print the version, commit, build date and Go version
 
 Run 'shoal <command> -h' for the flags of a command.
 `
@@ -109,8 +113,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRecover(ctx, rest, stdout, stderr)
 	case "gc":
 		return runGC(ctx, rest, stdout, stderr)
+	case "config":
+		return runConfig(ctx, rest, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "shoal %s (commit %s, built %s)\n", version, commit, date)
+		fmt.Fprint(stdout, versionText())
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

@@ -11,13 +11,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/shoalhq/shoal"
 	"github.com/shoalhq/shoal/config"
 	shoalhttp "github.com/shoalhq/shoal/http"
 	"github.com/shoalhq/shoal/jobs"
-	"github.com/shoalhq/shoal/scan"
 	"github.com/shoalhq/shoal/web"
 )
 
@@ -29,6 +27,7 @@ type Main struct {
 
 	backend *backend
 	jobs    *jobs.Client
+	obs     *observability
 	server  *http.Server
 	ln      net.Listener
 	served  chan error
@@ -37,27 +36,24 @@ type Main struct {
 // Open opens the store, migrates it, starts the job workers (when the
 // server embeds them) and starts listening.
 func (m *Main) Open(ctx context.Context) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "shoal_build_info", Help: "Build information of the running binary.",
-	}, []string{"version", "commit"})
-	info.WithLabelValues(version, commit).Set(1)
-	reg.MustRegister(info)
-
+	obs, err := newObservability(ctx, m.Config, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.obs = obs
+	reg := obs.reg
 	workers := 0
 	if m.Config.Server.EmbeddedWorker {
 		workers = m.Config.Worker.Concurrency
 	}
-	be, jc, err := openBackend(ctx, m.Config, workers, scan.NewMetrics(reg), m.Logger)
+	be, jc, err := openBackend(ctx, m.Config, workers, obs, m.Logger)
 	if err != nil {
-		return err
+		return errors.Join(err, m.Close(ctx))
 	}
 	m.backend, m.jobs = be, jc
 	if err := recoverMerges(ctx, be, m.Logger); err != nil {
 		return errors.Join(err, m.Close(ctx))
 	}
-	reg.MustRegister(newSnapshotCollector(be.store))
 
 	srv := &shoalhttp.Server{
 		Store:       be.store,
@@ -70,6 +66,7 @@ func (m *Main) Open(ctx context.Context) error {
 		CORSOrigins: m.Config.Server.CORSOrigins,
 		MergeJobs:   jc,
 		AuthTokens:  m.Config.Auth.Tokens,
+		Sentry:      obs.sentry,
 	}
 	h, err := srv.Handler()
 	if err != nil {
@@ -167,16 +164,18 @@ func (m *Main) Close(ctx context.Context) error {
 	if m.backend != nil {
 		errs = append(errs, m.backend.store.Close())
 	}
+	errs = append(errs, m.obs.close(ctx))
 	return errors.Join(errs...)
 }
 
-// snapshotCollector exports the newest snapshot's totals as gauges. It
-// reads the store once per scrape, so that every replica reports the same
-// figures.
+// snapshotCollector exports the newest snapshot's totals of each catalog
+// as gauges with a catalog label. It reads the store once per catalog and
+// scrape, so that every replica reports the same figures.
 type snapshotCollector struct {
-	st     shoal.Store
-	gauges []snapshotGauge
-	at     *prometheus.Desc
+	st       shoal.Store
+	catalogs []string
+	gauges   []snapshotGauge
+	at       *prometheus.Desc
 }
 
 type snapshotGauge struct {
@@ -184,23 +183,24 @@ type snapshotGauge struct {
 	get  func(*shoal.Totals) int64
 }
 
-func newSnapshotCollector(st shoal.Store) *snapshotCollector {
+func newSnapshotCollector(st shoal.Store, catalogs []string) *snapshotCollector {
 	g := func(name, help string, get func(*shoal.Totals) int64) snapshotGauge {
-		return snapshotGauge{prometheus.NewDesc(name, help, nil, nil), get}
+		return snapshotGauge{prometheus.NewDesc(name, help, []string{"catalog"}, nil), get}
 	}
 	return &snapshotCollector{
-		st: st,
+		st:       st,
+		catalogs: catalogs,
 		gauges: []snapshotGauge{
-			g("shoal_warehouse_files", "Files in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Files }),
-			g("shoal_warehouse_small_files", "Small files in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Small }),
-			g("shoal_warehouse_bytes", "Bytes in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Bytes }),
-			g("shoal_warehouse_partitions", "Partitions in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Partitions }),
-			g("shoal_warehouse_tables", "Tables in the newest snapshot.", func(t *shoal.Totals) int64 { return t.Tables }),
-			g("shoal_warehouse_namenode_heap_bytes", "Estimated NameNode heap held by the newest snapshot.", func(t *shoal.Totals) int64 { return t.NameNodeHeap }),
-			g("shoal_warehouse_reducible_files", "Files a merge could remove, in the newest snapshot.", func(t *shoal.Totals) int64 { return t.ReducibleFiles }),
+			g("shoal_warehouse_files", "Files in the newest snapshot of the catalog.", func(t *shoal.Totals) int64 { return t.Files }),
+			g("shoal_warehouse_small_files", "Small files in the newest snapshot of the catalog.", func(t *shoal.Totals) int64 { return t.Small }),
+			g("shoal_warehouse_bytes", "Bytes in the newest snapshot of the catalog.", func(t *shoal.Totals) int64 { return t.Bytes }),
+			g("shoal_warehouse_partitions", "Partitions in the newest snapshot of the catalog.", func(t *shoal.Totals) int64 { return t.Partitions }),
+			g("shoal_warehouse_tables", "Tables in the newest snapshot of the catalog.", func(t *shoal.Totals) int64 { return t.Tables }),
+			g("shoal_warehouse_namenode_heap_bytes", "Estimated NameNode heap held by the newest snapshot of the catalog.", func(t *shoal.Totals) int64 { return t.NameNodeHeap }),
+			g("shoal_warehouse_reducible_files", "Files a merge could remove, in the newest snapshot of the catalog.", func(t *shoal.Totals) int64 { return t.ReducibleFiles }),
 		},
 		at: prometheus.NewDesc("shoal_warehouse_snapshot_timestamp_seconds",
-			"When the newest snapshot finished (Unix time); 0 before the first.", nil, nil),
+			"When the newest snapshot of the catalog finished (Unix time); 0 before the first.", []string{"catalog"}, nil),
 	}
 }
 
@@ -212,26 +212,29 @@ func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.at
 }
 
-// Collect implements prometheus.Collector.
+// Collect implements prometheus.Collector. A catalog with no snapshot
+// reports zeros. When the store fails, the gauges are left out of the
+// scrape, which still succeeds: shoal_store_up says why.
 func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	var (
-		totals shoal.Totals
-		at     float64
-	)
-	sc, err := c.st.LatestSnapshot(ctx, "")
-	switch {
-	case err == nil:
-		totals, at = sc.Totals, float64(sc.FinishedAt.Unix())
-	case shoal.ErrorCode(err) != shoal.ENOTFOUND:
-		ch <- prometheus.NewInvalidMetric(c.at, err) // the scrape reports the store failure
-		return
+	for _, name := range c.catalogs {
+		var (
+			totals shoal.Totals
+			at     float64
+		)
+		sc, err := c.st.LatestSnapshot(ctx, name)
+		switch {
+		case err == nil:
+			totals, at = sc.Totals, float64(sc.FinishedAt.Unix())
+		case shoal.ErrorCode(err) != shoal.ENOTFOUND:
+			return
+		}
+		for _, g := range c.gauges {
+			ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, float64(g.get(&totals)), name)
+		}
+		ch <- prometheus.MustNewConstMetric(c.at, prometheus.GaugeValue, at, name)
 	}
-	for _, g := range c.gauges {
-		ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, float64(g.get(&totals)))
-	}
-	ch <- prometheus.MustNewConstMetric(c.at, prometheus.GaugeValue, at)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -256,46 +259,124 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return errors.Join(err, m.Close(ctx))
 }
 
-func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+// Worker is a running `shoal worker`: job workers on the store, and a
+// listener for probes and metrics on worker.addr (none when it is empty).
+type Worker struct {
+	Config config.Config
+	Logger *slog.Logger
+
+	backend *backend
+	jobs    *jobs.Client
+	obs     *observability
+	server  *http.Server
+	ln      net.Listener
+	served  chan error
+}
+
+// Open opens and migrates the store, recovers interrupted merges, starts
+// the workers and the listener.
+func (w *Worker) Open(ctx context.Context) error {
+	obs, err := newObservability(ctx, w.Config, w.Logger)
+	if err != nil {
+		return err
+	}
+	w.obs = obs
+	be, jc, err := openBackend(ctx, w.Config, w.Config.Worker.Concurrency, obs, w.Logger)
+	if err != nil {
+		return errors.Join(err, w.Close(ctx))
+	}
+	w.backend = be
+	if err := recoverMerges(ctx, be, w.Logger); err != nil {
+		return errors.Join(err, jc.Stop(ctx), w.Close(ctx))
+	}
+	if err := jc.Start(ctx); err != nil {
+		return errors.Join(fmt.Errorf("start workers: %w", err), jc.Stop(ctx), w.Close(ctx))
+	}
+	w.jobs = jc
+	if addr := w.Config.Worker.Addr; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return errors.Join(fmt.Errorf("listen on %s (worker.addr): %w", addr, err), w.Close(ctx))
+		}
+		w.ln = ln
+		w.server = &http.Server{
+			Handler:           probeHandler(be.store, obs.reg, w.Logger),
+			ReadHeaderTimeout: w.Config.Server.ReadHeaderTimeout.Std(),
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(w.Logger.Handler(), slog.LevelWarn),
+		}
+		w.served = make(chan error, 1)
+		go func() { w.served <- w.server.Serve(ln) }()
+	}
+	w.Logger.Info("worker running", "concurrency", w.Config.Worker.Concurrency, "addr", w.Config.Worker.Addr)
+	return nil
+}
+
+// URL returns the base URL of the worker's listener; "" without one.
+func (w *Worker) URL() string {
+	if w.ln == nil {
+		return ""
+	}
+	addr := w.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// Wait blocks until ctx ends or the listener fails.
+func (w *Worker) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-w.served: // a nil channel without a listener: never ready
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+// Close stops the workers (letting running jobs finish until the shutdown
+// timeout), then the listener, the store and the observability.
+func (w *Worker) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.Config.Server.ShutdownTimeout.Std())
+	defer cancel()
+	var errs []error
+	if w.jobs != nil {
+		errs = append(errs, w.jobs.Stop(ctx))
+	}
+	if w.server != nil {
+		errs = append(errs, w.server.Shutdown(ctx))
+	}
+	if w.backend != nil {
+		errs = append(errs, w.backend.store.Close())
+	}
+	errs = append(errs, w.obs.close(ctx))
+	return errors.Join(errs...)
+}
+
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("worker", stderr)
 	f.withCatalog()
 	f.withStore()
-	cfg, err := f.parse(args, true)
+	addr := f.fs.String("addr", "", "listen `HOST:PORT` for /healthz, /readyz and /metrics (overrides worker.addr)")
+	cfg, err := f.parseWith(args, true, func(c *config.Config) {
+		if *addr != "" {
+			c.Worker.Addr = *addr
+		}
+	})
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, stderr)
-	reg := prometheus.NewRegistry()
-	be, jc, err := openBackend(ctx, cfg, cfg.Worker.Concurrency, scan.NewMetrics(reg), log)
-	if err != nil {
+	w := &Worker{Config: cfg, Logger: newLogger(cfg.Log, stderr)}
+	if err := w.Open(ctx); err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, be.store.Close()) }()
-	if err := recoverMerges(ctx, be, log); err != nil {
-		return errors.Join(err, jc.Stop(ctx))
+	if u := w.URL(); u != "" {
+		fmt.Fprintf(stdout, "Shoal worker is running; probes and metrics at %s\n", u)
 	}
-	if err := jc.Start(ctx); err != nil {
-		return fmt.Errorf("start workers: %w", err)
-	}
-	log.Info("worker running", "concurrency", cfg.Worker.Concurrency)
-	<-ctx.Done()
-	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Std())
-	defer cancel()
-	return jc.Stop(stopCtx)
-}
-
-func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	f := newFlags("migrate", stderr)
-	f.withStore()
-	cfg, err := f.parse(args, false)
-	if err != nil {
-		return err
-	}
-	be, jc, err := openBackend(ctx, cfg, 0, nil, newLogger(cfg.Log, stderr))
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, jc.Stop(ctx), be.store.Close()) }()
-	fmt.Fprintf(stdout, "store %s is up to date\n", config.Redact(cfg.Store.URL))
-	return nil
+	err = w.Wait(ctx)
+	return errors.Join(err, w.Close(ctx))
 }

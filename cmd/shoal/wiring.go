@@ -12,6 +12,7 @@ import (
 
 	"github.com/shoalhq/shoal"
 	"github.com/shoalhq/shoal/config"
+	"github.com/shoalhq/shoal/internal/telemetry"
 	"github.com/shoalhq/shoal/jobs"
 	"github.com/shoalhq/shoal/merge"
 	"github.com/shoalhq/shoal/scan"
@@ -103,14 +104,16 @@ func (c *commonFlags) parseWith(args []string, requireCatalog bool, apply func(*
 	return cfg, nil
 }
 
+// newLogger returns the logger of cfg: text or JSON records, with the
+// trace_id and span_id of the span of the record's context, if any.
 func newLogger(cfg config.LogConfig, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Level))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(telemetry.NewTraceHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(telemetry.NewTraceHandler(slog.NewTextHandler(w, opts)))
 }
 
 // backend is an open store with the job client that matches it, and the
@@ -123,6 +126,8 @@ type backend struct {
 	engines  []*merge.Engine
 	migrate  func(ctx context.Context) error
 	newJobs  func(cfg jobs.Config) (*jobs.Client, error)
+	// obs, when set, is what the catalogs' engines report to.
+	obs *observability
 }
 
 // engine returns the merge engine of a catalog by name; the first one when
@@ -153,8 +158,11 @@ func (be *backend) Run(ctx context.Context, jobID int64) (*shoal.MergeJob, error
 }
 
 // openCatalogs opens every configured catalog and builds its merge engine
-// on st. They share one lease owner, this process.
+// on st. They share one lease owner, this process. With be.obs, the
+// engines report to its merge observer, and their catalog and file system
+// calls are traced when tracing is on.
 func (be *backend) openCatalogs(cfg config.Config, log *slog.Logger) error {
+	obs := be.obs
 	owner := merge.NewOwner()
 	for _, cc := range cfg.AllCatalogs() {
 		o, err := openCatalog(cc)
@@ -175,6 +183,14 @@ func (be *backend) openCatalogs(cfg config.Config, log *slog.Logger) error {
 		}
 		if o.cluster != nil {
 			e.Cluster = o.cluster
+		}
+		if obs != nil {
+			e.Observer = obs.mergeObserver()
+			e.Catalog = telemetry.Catalog(o.catalog, cc.Name)
+			e.FS = telemetry.WritableFS(o.fs)
+			if o.writer != nil {
+				e.Writer = telemetry.CatalogWriter(o.writer, cc.Name)
+			}
 		}
 		registerMergers(e)
 		be.engines = append(be.engines, e)
@@ -252,20 +268,27 @@ func scannerFactory(cfg config.Config, be *backend, m *scan.Metrics) jobs.Scanne
 			// An fsimage holds no contents: formats come from the catalog.
 			opts.SniffFiles, opts.OpsPerSecond = -1, 0
 		}
-		return &scan.Scanner{Catalog: o.catalog, FS: fsys, Options: opts, Metrics: m}, closer, nil
+		return &scan.Scanner{Catalog: telemetry.Catalog(o.catalog, o.cfg.Name), FS: telemetry.FileSystem(fsys), Options: opts, Metrics: m}, closer, nil
 	}
 }
 
 // openBackend opens and migrates the store and River's tables, opens the
-// catalogs, and makes a job client with the given number of workers. The
-// caller closes be and stops jc.
-func openBackend(ctx context.Context, cfg config.Config, workers int, m *scan.Metrics, log *slog.Logger) (*backend, *jobs.Client, error) {
+// catalogs, and makes a job client with the given number of workers. With
+// obs (serve, worker), the store is measured and the jobs, merges and
+// scans report to obs. The caller closes be and stops jc.
+func openBackend(ctx context.Context, cfg config.Config, workers int, obs *observability, log *slog.Logger) (*backend, *jobs.Client, error) {
 	be, err := openStore(ctx, cfg.Store.URL)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := be.migrate(ctx); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("migrate store: %w", err), be.Close())
+	}
+	var m *scan.Metrics
+	if obs != nil {
+		obs.instrumentStore(be)
+		m = obs.scan
+		be.obs = obs
 	}
 	if err := be.openCatalogs(cfg, log); err != nil {
 		return nil, nil, errors.Join(err, be.Close())
@@ -283,6 +306,9 @@ func openBackend(ctx context.Context, cfg config.Config, workers int, m *scan.Me
 	}
 	for _, o := range be.catalogs {
 		jcfg.Catalogs = append(jcfg.Catalogs, jobs.ScanTarget{Catalog: o.cfg.Name, Thresholds: o.cfg.Policy.Thresholds()})
+	}
+	if obs != nil {
+		obs.jobHooks(cfg, &jcfg)
 	}
 	jc, err := be.newJobs(jcfg)
 	if err != nil {

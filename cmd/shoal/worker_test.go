@@ -103,7 +103,7 @@ func TestWorker_RunsScansForServe(t *testing.T) {
 	done := make(chan error, 1)
 	var werr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"worker", "--catalog", "warehouse://" + root, "--store", store}, io.Discard, &werr)
+		done <- run(ctx, []string{"worker", "--addr", "127.0.0.1:0", "--catalog", "warehouse://" + root, "--store", store}, io.Discard, &werr)
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for s.State != "succeeded" {
@@ -163,7 +163,7 @@ func TestWorker_RunsMergesForServe(t *testing.T) {
 	done := make(chan error, 1)
 	var werr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"worker", "--config", cfgFile, "--catalog", "warehouse://" + root, "--store", store}, io.Discard, &werr)
+		done <- run(ctx, []string{"worker", "--addr", "127.0.0.1:0", "--config", cfgFile, "--catalog", "warehouse://" + root, "--store", store}, io.Discard, &werr)
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for job.State != shoal.MergeSucceeded {

@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"io/fs"
 	"math"
 	"strconv"
 	"strings"
@@ -18,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
 	"github.com/shoalhq/shoal"
 	"github.com/shoalhq/shoal/store/internal/mergesql"
@@ -26,9 +22,6 @@ import (
 )
 
 var _ shoal.Store = (*Store)(nil)
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 // Store is a shoal.Store on a PostgreSQL database. It is safe for concurrent
 // use.
@@ -63,64 +56,6 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 // Pool returns the connection pool, which the job queue shares.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
-
-// Migrate applies the pending schema migrations, in the schema that the
-// connection's search_path names first. Concurrent calls, from this process
-// or others, run one at a time.
-func (s *Store) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	// goose needs a database/sql handle: open one for the migration only.
-	db := stdlib.OpenDB(*s.pool.Config().ConnConfig.Copy())
-	defer func() { _ = db.Close() }()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
-		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()),
-		goose.WithSessionLocker(advisoryLocker{}))
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
-}
-
-// advisoryLocker serializes migrations with a session-level advisory lock.
-// It is one lock for the whole database, not per schema: building indexes
-// concurrently in two schemas at once can deadlock. It polls for the lock
-// rather than wait in pg_advisory_lock, whose open transaction a concurrent
-// CREATE INDEX CONCURRENTLY would wait for in turn.
-type advisoryLocker struct{}
-
-var migrationLock = func() int64 {
-	h := fnv.New64a()
-	h.Write([]byte("shoal migrations"))
-	return int64(h.Sum64())
-}()
-
-func (advisoryLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
-	for {
-		var locked bool
-		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, migrationLock).Scan(&locked); err != nil {
-			return err
-		}
-		if locked {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func (advisoryLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
-	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, migrationLock)
-	return err
-}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {

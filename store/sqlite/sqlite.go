@@ -3,10 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"net/url"
 	"runtime"
@@ -14,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/shoalhq/shoal"
@@ -23,9 +20,6 @@ import (
 )
 
 var _ shoal.Store = (*Store)(nil)
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 // Connection settings applied by the driver to every pooled connection.
 // BEGIN IMMEDIATE takes the write lock at the start of a transaction, so
@@ -92,23 +86,6 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
-
-// Migrate applies the pending schema migrations.
-func (s *Store) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, fsys,
-		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
-}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {

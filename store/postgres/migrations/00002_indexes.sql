@@ -1,7 +1,8 @@
 -- Secondary indexes, built CONCURRENTLY so that adding one to a large
 -- database does not block writers. CONCURRENTLY cannot run in a transaction:
 -- goose runs each statement on its own. An index that failed midway is left
--- INVALID, and IF NOT EXISTS then skips it: drop it and migrate again.
+-- INVALID, and IF NOT EXISTS would then skip it: the next migration drops
+-- it first (see Store.MigrateTo), and builds it again.
 
 -- +goose NO TRANSACTION
 -- +goose Up
