@@ -62,8 +62,8 @@ lint: $(GOLANGCI_LINT) ## golangci-lint (with gosec), pinned.
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: test-go
-test-go: ## Go unit and integration tests (with -race), then the SIGKILL fault injection.
-	SHOAL_TEST_POSTGRES=$${SHOAL_TEST_POSTGRES-$(PG_URL)} SHOAL_TEST_MYSQL="$${SHOAL_TEST_MYSQL-$(MYSQL_DSN)}" $(GO) test -race -count=1 -skip '^TestFault' ./...
+test-go: ## Go unit and integration tests (with -race, writing coverage.out for `make cover`), then the SIGKILL fault injection.
+	SHOAL_TEST_POSTGRES=$${SHOAL_TEST_POSTGRES-$(PG_URL)} SHOAL_TEST_MYSQL="$${SHOAL_TEST_MYSQL-$(MYSQL_DSN)}" $(GO) test -race -count=1 -skip '^TestFault' -coverprofile=coverage.out -coverpkg=./... ./...
 	# Killing child processes tests crash safety, not data races: no -race.
 	$(GO) test -count=1 -run '^TestFault' ./merge/
 
@@ -91,12 +91,13 @@ soak: ## Fault injection with many random SIGKILL seeds (SHOAL_SOAK, default 50)
 	SHOAL_SOAK=$${SHOAL_SOAK-50} $(GO) test -count=1 -timeout 60m -run 'TestFault' -v ./merge/ | grep -E '^(---|ok|FAIL|PASS)'
 
 .PHONY: bench
-bench: ## Benchmarks: scan vs find, API latency, merges vs cat and DuckDB, fsimage parsing, hmsdb enumeration, S3 listing.
+bench: ## Benchmarks: scan vs find, API latency, merges vs cat and DuckDB, fsimage parsing, hmsdb enumeration, S3 listing, a 1M-row store migration.
 	./scripts/bench.sh
 	./scripts/bench-merge.sh
 	./scripts/bench-fsimage.sh
 	./scripts/bench-hmsdb.sh
 	./scripts/bench-s3.sh
+	$(MAKE) bench-migrate
 
 .PHONY: clean
 clean: ## Remove build output and the demo.

@@ -24,9 +24,9 @@ tool-actionlint: ## Install actionlint (pinned).
 tool-k6: ## Install k6 (pinned).
 	@$(RELEASE_TOOL) k6 go.k6.io/k6 $(K6_VERSION)
 tool-syft: ## Install syft (pinned).
-	@$(RELEASE_TOOL) syft github.com/anchore/syft/cmd/syft $(SYFT_VERSION) $(SYFT_TOOL_DIR)
+	@$(RELEASE_TOOL) syft github.com/anchore/syft/cmd/syft $(SYFT_VERSION)
 tool-cosign: ## Install cosign (pinned).
-	@$(RELEASE_TOOL) cosign github.com/sigstore/cosign/v2/cmd/cosign $(COSIGN_VERSION) $(COSIGN_TOOL_DIR)
+	@$(RELEASE_TOOL) cosign github.com/sigstore/cosign/v2/cmd/cosign $(COSIGN_VERSION)
 tool-shellcheck: ## Install shellcheck from Debian.
 	@command -v shellcheck >/dev/null || { apt-get update -qq || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; }
 
