@@ -41,9 +41,10 @@ generate: ## Regenerate code from the OpenAPI spec.
 	cd http/api && $(GO) tool oapi-codegen -config config.yaml ../openapi.yaml
 
 .PHONY: verify
-verify: generate ## Check that generated code and go.mod are current.
+verify: generate ## Check that generated code and every module's go.mod are current.
 	$(GO) mod tidy
-	git diff --exit-code -- http/api go.mod go.sum
+	for m in bench/duckdb deploy/validate tools/ociimage; do (cd $$m && $(GO) mod tidy) || exit 1; done
+	git diff --exit-code -- http/api go.mod go.sum '*/go.mod' '*/go.sum'
 
 .PHONY: vet
 vet: ## go vet and gofmt.
