@@ -57,8 +57,25 @@ GOLANGCI_LINT := $(shell go env GOPATH)/bin/golangci-lint
 $(GOLANGCI_LINT):
 	$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
+# Tools from Debian's archive that the checks need, installed when missing.
+DEB_TOOLS := shellcheck bats jq
+
+.PHONY: deb-tools
+deb-tools: ## Install shellcheck, bats and jq from Debian when missing.
+	@missing=""; for p in $(DEB_TOOLS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq || true; \
+		apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+.PHONY: lint-shell
+lint-shell: deb-tools ## shellcheck every shell script, CI's entry point and the bats tests.
+	shellcheck $$(git ls-files '*.sh') .ci/run
+	shellcheck -s bash $$(git ls-files '*.bats')
+
 .PHONY: lint
-lint: $(GOLANGCI_LINT) ## golangci-lint (with gosec), pinned.
+lint: $(GOLANGCI_LINT) lint-shell ## golangci-lint (with gosec), pinned, and shellcheck.
 	@$(GOLANGCI_LINT) version | grep -q $(GOLANGCI_LINT_VERSION:v%=%) || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	$(GOLANGCI_LINT) run ./...
 

@@ -2,16 +2,6 @@
 # the migration tests of both stores and of `shoal migrate`, the backup and
 # restore test, and the 1,000,000-row migration benchmark.
 
-DB_SCRIPTS := scripts/db/backup_restore_test.sh scripts/bench-migrate.sh
-
-.PHONY: db-shellcheck-install
-db-shellcheck-install: ## Install Debian's shellcheck when it is missing.
-	@command -v shellcheck >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck; }
-	@shellcheck --version | sed -n 2p
-
-.PHONY: db-shellcheck
-db-shellcheck: db-shellcheck-install ## shellcheck the database scripts.
-	shellcheck $(DB_SCRIPTS)
 
 .PHONY: test-migrations
 test-migrations: ## Migration tests on PostgreSQL and SQLite: up twice, down and up, statements re-run, invalid indexes, `shoal migrate --to`.
@@ -21,7 +11,7 @@ test-migrations: ## Migration tests on PostgreSQL and SQLite: up twice, down and
 		$(GO) test -count=1 -run 'TestMigrateCommand' ./cmd/shoal/
 
 .PHONY: test-backup-restore
-test-backup-restore: db-shellcheck ## pg_dump and pg_restore of a store filled by the binary: row counts and checksums of every table.
+test-backup-restore: ## pg_dump and pg_restore of a store filled by the binary: row counts and checksums of every table.
 	PG_URL='$(PG_URL)' ./scripts/db/backup_restore_test.sh
 
 # test-migrations is not in TEST_TARGETS: test-go runs the same tests.

@@ -5,19 +5,8 @@
 
 IMAGE_OUT ?= bin/image
 
-# Tools from Debian's archive that the scripts need.
-.PHONY: image-deps
-image-deps: ## Install shellcheck and jq from Debian when missing.
-	@missing=""; \
-	for p in shellcheck jq; do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq || true; \
-		apt-get install -y -qq $$missing; \
-	fi
-
 .PHONY: image
-image: image-deps ## Build the OCI image (layout and archive in bin/image) and check its 40 MB budget.
+image: deb-tools ## Build the OCI image (layout and archive in bin/image) and check its 40 MB budget.
 	VERSION=$(VERSION) COMMIT=$(COMMIT) OUT=$(IMAGE_OUT) scripts/build/build_image.sh
 
 # The Go tests of tools/ociimage put the bin/shoal that `make image` built
@@ -30,8 +19,7 @@ test-image: image ## Test the image builder, the image and its health check (roo
 
 # Static checks of this area's code outside the main module.
 .PHONY: lint-image
-lint-image: image-deps ## shellcheck of scripts/build, golangci-lint of tools/ociimage.
-	shellcheck scripts/build/*.sh
+lint-image: ## golangci-lint of tools/ociimage.
 	@test -x $(GOLANGCI_LINT) || $(MAKE) --no-print-directory $(GOLANGCI_LINT)
 	cd tools/ociimage && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 

@@ -2,8 +2,8 @@
 # (deploy/rollout), their strict typed validation (deploy/validate, its own
 # Go module), the deploy script and the rollback script.
 #
-# helm is built with `go install` into $(TOOLS_BIN); bats and shellcheck
-# come from Debian (apt-get). promtool is $(PROMTOOL) of mk/monitoring.mk.
+# helm is built with `go install` into $(TOOLS_BIN); bats comes from
+# Debian (the Makefile's deb-tools). promtool is $(PROMTOOL) of mk/monitoring.mk.
 
 HELM_VERSION := v4.3.1
 HELM := $(TOOLS_BIN)/helm
@@ -11,7 +11,6 @@ K8S_VALIDATE := deploy/validate
 K8S_CHART := deploy/helm/shoal
 # The values files the chart ships: name=file (default = values.yaml only).
 K8S_VALUES_CASES := default= production=deploy/helm/values-production.yaml minimal=deploy/helm/values-minimal.yaml
-K8S_SHELL_SCRIPTS := scripts/deploy/deploy_k8s.sh scripts/release/rollback.sh
 
 # helm is checked by the module version recorded in the binary: a
 # `go install`ed helm prints only "v4.3" in `helm version`.
@@ -22,15 +21,6 @@ $(HELM):
 k8s-helm: $(HELM) ## Install helm $(HELM_VERSION) (go install) when missing or another version.
 	@$(GO) version -m $(HELM) | grep -qE '^\s+mod\s+helm.sh/helm/v4\s+$(HELM_VERSION)\s' || \
 		$(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
-
-.PHONY: k8s-debtools
-k8s-debtools: ## Install bats and shellcheck from Debian when missing.
-	@if ! command -v bats >/dev/null || ! command -v shellcheck >/dev/null; then \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get install -y --no-install-recommends bats shellcheck || \
-			{ $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends bats shellcheck; }; \
-	fi
-	@bats --version && shellcheck --version | grep '^version'
 
 .PHONY: helm-sync-rules
 helm-sync-rules: ## Copy deploy/monitoring/prometheus-rules.yaml into the chart (its PrometheusRule).
@@ -59,9 +49,7 @@ test-rollout: $(PROMTOOL) ## Argo Rollouts canary: strict decoding and analysis 
 	cd $(K8S_VALIDATE) && $(GO) test -count=1 -run '^(TestRollout|TestAnalysis)' .
 
 .PHONY: test-rollback
-test-rollback: k8s-debtools ## shellcheck the deploy and rollback scripts; bats tests of rollback.sh with a fake kubectl and helm.
-	shellcheck $(K8S_SHELL_SCRIPTS)
-	shellcheck -s bash scripts/release/test/rollback.bats
+test-rollback: deb-tools ## bats tests of rollback.sh with a fake kubectl and helm (make lint shellchecks them).
 	bats scripts/release/test/rollback.bats
 
 TEST_TARGETS += test-helm test-rollout test-rollback

@@ -14,7 +14,7 @@ COVER_PROFILE       ?= coverage.out
 
 RELEASE_TOOL := TOOLS_BIN=$(TOOLS_BIN) ./scripts/release/tool.sh
 
-.PHONY: tool-gosec tool-govulncheck tool-actionlint tool-k6 tool-syft tool-cosign tool-shellcheck
+.PHONY: tool-gosec tool-govulncheck tool-actionlint tool-k6 tool-syft tool-cosign
 tool-gosec: ## Install gosec (pinned).
 	@$(RELEASE_TOOL) gosec github.com/securego/gosec/v2/cmd/gosec $(GOSEC_VERSION)
 tool-govulncheck: ## Install govulncheck (pinned).
@@ -27,15 +27,6 @@ tool-syft: ## Install syft (pinned).
 	@$(RELEASE_TOOL) syft github.com/anchore/syft/cmd/syft $(SYFT_VERSION)
 tool-cosign: ## Install cosign (pinned).
 	@$(RELEASE_TOOL) cosign github.com/sigstore/cosign/v2/cmd/cosign $(COSIGN_VERSION)
-tool-shellcheck: ## Install shellcheck from Debian.
-	@command -v shellcheck >/dev/null || { apt-get update -qq || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; }
-
-RELEASE_SCRIPTS := scripts/cover.sh scripts/release/sec.sh scripts/release/tool.sh scripts/release/sbom.sh \
-	scripts/release/sign.sh scripts/load/run.sh
-
-.PHONY: release-shellcheck
-release-shellcheck: tool-shellcheck ## shellcheck the release scripts.
-	shellcheck $(RELEASE_SCRIPTS)
 
 .PHONY: cover
 cover: ## Coverage gate: >= COVER_MIN% of statements, from the profile `make test-go` wrote.
@@ -66,9 +57,9 @@ provenance: tool-syft tool-cosign ## SBOMs (SPDX, CycloneDX) and cosign signatur
 	COSIGN=$(TOOLS_BIN)/cosign ./scripts/release/sign.sh bin/sbom/shoal.spdx.json bin/shoal $(wildcard bin/image/shoal-*.oci.tar)
 
 .PHONY: lint-workflows
-lint-workflows: tool-actionlint tool-shellcheck ## actionlint (with shellcheck) over .github/workflows.
+lint-workflows: tool-actionlint deb-tools ## actionlint (with shellcheck) over .github/workflows.
 	$(TOOLS_BIN)/actionlint -shellcheck=$$(command -v shellcheck) .github/workflows/*.yml
 
 # The CHANGELOG format test (test/changelog) runs in test-go's ./...
-TEST_TARGETS += release-shellcheck test-contract
+TEST_TARGETS += test-contract
 GATES += cover sec test-load provenance lint-workflows
