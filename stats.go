@@ -1,6 +1,7 @@
 package shoal
 
 import (
+	"fmt"
 	"math/bits"
 	"slices"
 	"time"
@@ -285,4 +286,19 @@ func (t *TableStats) AddPartition(p *PartitionStats) {
 	t.NameNodeHeap += p.NameNodeHeap
 	t.FilesAfterMerge += p.FilesAfterMerge
 	t.ReducibleFiles += p.ReducibleFiles
+}
+
+// FormatBytes prints a byte count with a binary unit and one decimal, for
+// people: 512 B, 1.5 KiB, 12.0 MiB.
+func FormatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -162,10 +162,10 @@ func (s *Summary) Event(at time.Time) Event {
 			b.WriteString("- no finished scan yet\n")
 		} else {
 			fmt.Fprintf(&b, "- scan %d at %s: %d tables, %d partitions, %d files (%d small, %d reducible), %s\n",
-				c.ScanID, c.ScannedAt.Format(time.RFC3339), c.Tables, c.Partitions, c.Files, c.SmallFiles, c.ReducibleFiles, humanBytes(c.Bytes))
+				c.ScanID, c.ScannedAt.Format(time.RFC3339), c.Tables, c.Partitions, c.Files, c.SmallFiles, c.ReducibleFiles, shoal.FormatBytes(c.Bytes))
 		}
 		fmt.Fprintf(&b, "- merges in the last 24 h: %d succeeded, %d failed, %d rolled back; %d files removed, %s merged\n\n",
-			c.MergesSucceeded, c.MergesFailed, c.MergesRolledBack, c.FilesRemoved, humanBytes(c.BytesMerged))
+			c.MergesSucceeded, c.MergesFailed, c.MergesRolledBack, c.FilesRemoved, shoal.FormatBytes(c.BytesMerged))
 	}
 	catalog := ""
 	if len(s.Catalogs) == 1 {
@@ -175,17 +175,4 @@ func (s *Summary) Event(at time.Time) Event {
 		Title:   "Shoal daily summary " + s.Until.Format(time.DateOnly),
 		Text:    strings.TrimRight(b.String(), "\n") + "\n",
 		Summary: s}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

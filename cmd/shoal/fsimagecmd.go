@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/shoalhq/shoal"
 	"github.com/shoalhq/shoal/config"
 	"github.com/shoalhq/shoal/fsimage"
 )
@@ -146,16 +147,16 @@ func writeFsimageTable(w io.Writer, file string, im *fsimage.Image, r *fsimageJS
 	t := r.Totals
 	fmt.Fprintf(w, "%s: layout version %d, transaction %d\n", file, im.LayoutVersion, im.TransactionID)
 	fmt.Fprintf(w, "%d inodes: %d files, %d directories, %d symlinks; %s in %d blocks\n\n",
-		t.Inodes, t.Files, t.Directories, t.Symlinks, humanBytes(int64(min(t.Bytes, 1<<62))), t.Blocks)
+		t.Inodes, t.Files, t.Directories, t.Symlinks, shoal.FormatBytes(int64(min(t.Bytes, 1<<62))), t.Blocks)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "OWNER\tFILES\tSMALL\tBYTES\t")
 	for _, o := range r.Owners {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", o.Owner, o.Files, o.SmallFiles, humanBytes(int64(min(o.Bytes, 1<<62))))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", o.Owner, o.Files, o.SmallFiles, shoal.FormatBytes(int64(min(o.Bytes, 1<<62))))
 	}
 	fmt.Fprintln(tw, "\t\t\t\t")
 	fmt.Fprintln(tw, "DIRECTORY\tFILES\tSMALL\tBYTES\t")
 	for _, d := range r.TopDirectories {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", d.Path, d.Files, d.SmallFiles, humanBytes(int64(min(d.Bytes, 1<<62))))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", d.Path, d.Files, d.SmallFiles, shoal.FormatBytes(int64(min(d.Bytes, 1<<62))))
 	}
 	return tw.Flush()
 }

@@ -392,10 +392,10 @@ func printPlan(w io.Writer, p *shoal.Plan) {
 			note = "skip: " + pp.Reason
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.1f\t%.1fs\t%s\n", spec, pp.FilesBefore, pp.FilesAfter,
-			humanBytes(pp.BytesToRewrite), pp.Mode, pp.Score, pp.EstimatedSeconds, note)
+			shoal.FormatBytes(pp.BytesToRewrite), pp.Mode, pp.Score, pp.EstimatedSeconds, note)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "Total: %d files → %d, %s to rewrite, about %.0fs\n", p.FilesBefore, p.FilesAfter, humanBytes(p.BytesToRewrite), p.EstimatedSeconds)
+	fmt.Fprintf(w, "Total: %d files → %d, %s to rewrite, about %.0fs\n", p.FilesBefore, p.FilesAfter, shoal.FormatBytes(p.BytesToRewrite), p.EstimatedSeconds)
 }
 
 func printJob(w io.Writer, j *shoal.MergeJob) {
@@ -415,7 +415,7 @@ func printJob(w io.Writer, j *shoal.MergeJob) {
 			note = r.Error
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t%s\t%s\n", spec, r.Step, r.FilesBefore, r.FilesAfter,
-			humanBytes(r.BytesBefore), humanBytes(r.BytesAfter), r.RowsBefore, r.RowsAfter, r.Mode, note)
+			shoal.FormatBytes(r.BytesBefore), shoal.FormatBytes(r.BytesAfter), r.RowsBefore, r.RowsAfter, r.Mode, note)
 	}
 	_ = tw.Flush()
 }

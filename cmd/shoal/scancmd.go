@@ -158,7 +158,7 @@ func writeScanTable(w io.Writer, sc *shoal.Scan, tables []shoal.TableStats) erro
 	fmt.Fprintln(tw, "DATABASE\tTABLE\tFORMAT\tPARTITIONS\tFILES\tSMALL\tSMALL %\tBYTES\tREDUCIBLE\tNN HEAP\t")
 	for _, t := range tables {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%.1f%%\t%s\t%d\t%s\t\n", t.Database, t.Table, t.Format,
-			t.Partitions, t.Files, t.Small, 100*t.SmallRatio(), humanBytes(t.Bytes), t.ReducibleFiles, humanBytes(t.NameNodeHeap))
+			t.Partitions, t.Files, t.Small, 100*t.SmallRatio(), shoal.FormatBytes(t.Bytes), t.ReducibleFiles, shoal.FormatBytes(t.NameNodeHeap))
 	}
 	tot := sc.Totals
 	ratio := 0.0
@@ -166,26 +166,12 @@ func writeScanTable(w io.Writer, sc *shoal.Scan, tables []shoal.TableStats) erro
 		ratio = 100 * float64(tot.Small) / float64(tot.Files)
 	}
 	fmt.Fprintf(tw, "TOTAL\t%d tables\t\t%d\t%d\t%d\t%.1f%%\t%s\t%d\t%s\t\n", tot.Tables, tot.Partitions, tot.Files,
-		tot.Small, ratio, humanBytes(tot.Bytes), tot.ReducibleFiles, humanBytes(tot.NameNodeHeap))
+		tot.Small, ratio, shoal.FormatBytes(tot.Bytes), tot.ReducibleFiles, shoal.FormatBytes(tot.NameNodeHeap))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nscan %d took %s; %d partitions could not be listed\n", sc.ID, sc.Duration(time.Now()).Round(time.Millisecond), tot.ErrorPartitions)
 	return nil
-}
-
-// humanBytes prints a byte count with a binary unit.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // progressBar draws scan progress on a terminal.
